@@ -1,0 +1,52 @@
+# `make run` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 9090
+PYTEST_ARGS ?=
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SYSTEM_PACKAGES := default-libmysqlclient-dev build-essential pkg-config
+export FLASK_APP := wsgi
+
+.PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench
+
+run: install migrate
+	@$(BIN)/flask users bootstrap
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
+
+test: install-test test-sqlite test-mariadb
+
+test-sqlite:
+	@echo "== test suite on SQLite =="
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-mariadb:
+	$(BIN)/python -m tests.throwaway_db -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed: requirements.txt
+	@$(MAKE) --no-print-directory system-packages
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(BIN)/pip install --quiet -r requirements-test.txt
+	@touch $@
+
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache

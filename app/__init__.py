@@ -1,0 +1,85 @@
+"""The Freezer control plane: the v1 JSON API and the operator dashboard in one Flask app."""
+import logging
+import os
+
+from flask import Flask
+
+from config import Config
+
+log = logging.getLogger(__name__)
+
+
+class StripTrailingSlash:
+    """`/v1/jobs/` is `/v1/jobs`: freezer clients add a slash to every collection call."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/v1/") and path.endswith("/"):
+            environ["PATH_INFO"] = path.rstrip("/") or "/"
+        return self.wsgi_app(environ, start_response)
+
+
+def create_app(config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    _configure(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_commands(app)
+    app.wsgi_app = StripTrailingSlash(app.wsgi_app)
+    return app
+
+
+def _configure(app, config):
+    app.config.from_object(Config)
+    extra = os.environ.get("FREEZER_API_CONFIG")
+    if extra:
+        app.config.from_pyfile(extra)
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app)
+    mode = app.config["AUTH_MODE"]
+    if mode not in ("token", "keystone", "noauth"):
+        raise RuntimeError(f"AUTH_MODE must be token, keystone or noauth, not {mode!r}")
+    if mode == "noauth" and not app.config.get("TESTING"):
+        log.warning("AUTH_MODE=noauth: every caller is trusted to say who it is (X-User-Id). "
+                    "Use it for development only.")
+
+
+def _instance_secret(app) -> str:
+    """A SECRET_KEY kept in the instance folder, made on first start, never in the repo."""
+    import secrets
+    path = os.path.join(app.instance_path, "secret_key")
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    with open(path) as fh:
+        return fh.read().strip()
+
+
+def _init_extensions(app):
+    from . import db as database
+    from .extensions import db, migrate
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    database.init_app(app)
+
+
+def _register_blueprints(app):
+    from . import api
+    api.init_app(app)
+
+
+def _register_error_handlers(app):
+    from . import errors
+    errors.init_app(app)
+
+
+def _register_commands(app):
+    from . import models  # noqa: F401  (so `flask db` sees every table)

@@ -1,0 +1,176 @@
+"""The v1 wire conventions in one place: the flask-smorest subclasses, JSON bodies read
+whatever the Content-Type (GET included), limit/offset paging, the envelopes, ETags and the
+OpenAPI description of the free-form Freezer documents."""
+import json
+
+import marshmallow as ma
+from flask import jsonify, request
+from flask_smorest import Api, Blueprint
+from webargs.flaskparser import FlaskParser
+
+from ..services import search as search_dsl
+from ..services.errors import BadRequest
+
+MAX_DEPTH = 64
+
+
+class MalformedJSON(BadRequest):
+    title = "Malformed JSON"
+
+
+class FreezerErrorSchema(ma.Schema):
+    title = ma.fields.String(required=True)
+    description = ma.fields.String()
+    code = ma.fields.Integer()
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+
+
+class FreezerApi(Api):
+    ERROR_SCHEMA = FreezerErrorSchema
+
+    def _register_error_handlers(self):
+        """app/errors.py answers every error of the app (JSON under /v1, HTML elsewhere)."""
+
+
+class FreezerParser(FlaskParser):
+    DEFAULT_VALIDATION_STATUS = 400  # as the original and its clients expect, not 422
+
+
+class FreezerBlueprint(Blueprint):
+    ARGUMENTS_PARSER = FreezerParser()
+
+
+class ListArgs(ma.Schema):
+    """limit/offset paging (limit 1..1000, offset >= 0) and the common filters."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    limit = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=1, max=1000),
+                              metadata={"description": "page size, 1 to 1000"})
+    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0),
+                               metadata={"description": "documents to skip"})
+    q = ma.fields.String(metadata={"description": "case-insensitive text anywhere in the document"})
+
+
+for _name in search_dsl.QUERY_FILTERS:
+    ListArgs._declared_fields[_name] = ma.fields.String(
+        metadata={"description": f"only documents whose {_name} equals this"})
+
+
+def _depth(value, limit=MAX_DEPTH) -> int:
+    stack, deepest = [(value, 1)], 0
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if deepest > limit:
+            return deepest
+        if isinstance(node, dict):
+            stack.extend((v, level + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, level + 1) for v in node)
+    return deepest
+
+
+def request_json():
+    """The request's JSON body, or None when there is none. Read whatever the
+    Content-Type says: the 3.0.0 agent sends none, python-freezerclient sends GET bodies."""
+    data = request.get_data(cache=True)
+    if not data or not data.strip():
+        return None
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedJSON(f"The request body is not valid JSON: {exc}") from None
+    if _depth(value) > MAX_DEPTH:
+        raise BadRequest(f"The request body is nested more than {MAX_DEPTH} levels deep")
+    return value
+
+
+def search_from_request(args: dict) -> search_dsl.Search:
+    return search_dsl.parse(request_json(), args)
+
+
+def if_match() -> str | None:
+    return request.headers.get("If-Match")
+
+
+def json_response(payload, status=200, headers=None):
+    response = jsonify(payload)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def etag(row) -> dict:
+    return {"ETag": f'"{row.version}"'}
+
+
+def listing(name: str, rows) -> "Response":
+    return json_response({name: [row.doc for row in rows]})
+
+
+def item(row):
+    return json_response(row.item_view(), headers=etag(row))
+
+
+def created(key: str, doc_id: str):
+    return json_response({key: doc_id}, 201)
+
+
+def written(key: str, row, status: int):
+    """Answer to a replace (201) or a patch (200): the id and the new version."""
+    return json_response({key: row.doc_id, "version": row.version}, status, etag(row))
+
+
+def no_content():
+    return "", 204
+
+
+# --- OpenAPI description -----------------------------------------------------------------
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def doc(*, body=None, responses=None, summary=None, description=None):
+    """OpenAPI for a view whose body and answers are free-form Freezer documents
+    (validated by app/services/schemas.py, not marshmallow)."""
+    spec = {}
+    if summary:
+        spec["summary"] = summary
+    if description:
+        spec["description"] = description
+    if body:
+        spec["requestBody"] = {"required": True,
+                               "content": {"application/json": {"schema": _schema(body)}}}
+    if responses:
+        spec["responses"] = {}
+        for code, (text, schema) in responses.items():
+            answer = {"description": text}
+            if schema is not None:
+                answer["content"] = {"application/json": {"schema": _schema(schema)}}
+            spec["responses"][str(code)] = answer
+    return spec
+
+
+def _schema(value):
+    return ref(value) if isinstance(value, str) else value
+
+
+def envelope(name: str, item_schema: str) -> dict:
+    return {"type": "object", "required": [name],
+            "properties": {name: {"type": "array", "items": ref(item_schema)}}}
+
+
+def id_answer(key: str, with_version=False) -> dict:
+    props = {key: {"type": "string"}}
+    if with_version:
+        props["version"] = {"type": "integer"}
+    return {"type": "object", "required": list(props), "properties": props}
+
+
+ERROR = "FreezerError"
+COMMON_ERRORS = {400: ("Bad input: the description says what and where", ERROR),
+                 401: ("No valid credentials", ERROR)}

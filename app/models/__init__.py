@@ -1,0 +1,8 @@
+"""Typed SQLAlchemy 2 models, one module per aggregate."""
+from .action import Action
+from .backup import Backup
+from .client import Client
+from .job import Job
+from .session import Session
+
+__all__ = ["Action", "Backup", "Client", "Job", "Session"]

@@ -1,0 +1,48 @@
+"""What every stored v1 document shares: an owner, a version counter, the JSON document
+and the columns derived from it for indexed filtering."""
+import copy
+from datetime import datetime
+
+from sqlalchemy import Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..services.clock import utcnow
+from .types import IdString, JSONText, PrimaryKey, Timestamp
+
+
+
+class DocumentMixin:
+    #: key of the document's id inside the JSON document, e.g. "job_id"
+    ID_FIELD: str = ""
+    #: bare search keys answered by an indexed column instead of the JSON document
+    SEARCH_COLUMNS: dict = {}
+
+    # pk gives the stable creation order that offset paging relies on
+    pk: Mapped[int] = mapped_column(PrimaryKey(), primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    doc: Mapped[dict] = mapped_column(JSONText(), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(Timestamp(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp(), nullable=False, default=utcnow,
+                                                 onupdate=utcnow)
+
+    @property
+    def doc_id(self) -> str:
+        return getattr(self, self.ID_FIELD)
+
+    def set_doc(self, doc: dict) -> None:
+        """Store a new document and keep the indexed columns in step with it."""
+        self.doc = copy.deepcopy(doc)
+        self.sync_columns()
+
+    def bump(self) -> None:
+        self.version = (self.version or 0) + 1
+
+    def sync_columns(self) -> None:  # pragma: no cover - every model overrides
+        raise NotImplementedError
+
+    def item_view(self) -> dict:
+        """The document as an item GET answers it: with `_version`."""
+        out = copy.deepcopy(self.doc)
+        out["_version"] = self.version
+        return out

@@ -1,0 +1,52 @@
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .document import DocumentMixin
+from .types import IdString
+
+
+class Job(DocumentMixin, db.Model):
+    __tablename__ = "jobs"
+    ID_FIELD = "job_id"
+
+    job_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
+    client_id: Mapped[str | None] = mapped_column(IdString(255))
+    session_id: Mapped[str | None] = mapped_column(IdString(255))
+    status: Mapped[str | None] = mapped_column(String(16))
+    event: Mapped[str | None] = mapped_column(String(16))
+    result: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (
+        Index("uq_jobs_user_job", "user_id", "job_id", unique=True),
+        # The agent's poll: user + client_id, status filtered, ordered by pk (the
+        # secondary index carries the primary key, so the order comes from the index).
+        Index("ix_jobs_user_client", "user_id", "client_id"),
+        Index("ix_jobs_user_status", "user_id", "status"),
+        Index("ix_jobs_user_session", "user_id", "session_id"),
+    )
+
+    SEARCH_COLUMNS = {
+        "job_id": "job_id",
+        "client_id": "client_id",
+        "session_id": "session_id",
+        "status": "status",
+        "job_schedule.status": "status",
+        "event": "event",
+        "job_schedule.event": "event",
+        "result": "result",
+        "job_schedule.result": "result",
+    }
+
+    def sync_columns(self):
+        schedule = self.doc.get("job_schedule") or {}
+        self.job_id = self.doc["job_id"]
+        self.client_id = _str(self.doc.get("client_id"))
+        self.session_id = _str(self.doc.get("session_id"))
+        self.status = _str(schedule.get("status"))
+        self.event = _str(schedule.get("event"))
+        self.result = _str(schedule.get("result"))
+
+
+def _str(value):
+    return value if isinstance(value, str) else None

@@ -1,0 +1,53 @@
+"""Errors the services raise; the API renders them as Freezer JSON errors, the dashboard
+beside the field or as an HTML page."""
+
+
+class ServiceError(Exception):
+    status = 500
+    title = "Internal Server Error"
+
+    def __init__(self, description=None, errors=None, headers=None):
+        super().__init__(description or self.title)
+        self.description = description or self.title
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class BadRequest(ServiceError):
+    status = 400
+    title = "Bad request format"
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    title = "Unauthorized"
+
+
+class NotFound(ServiceError):
+    status = 404
+    title = "Not Found"
+
+
+class MethodNotAllowed(ServiceError):
+    status = 405
+    title = "Bad Method"
+
+
+class Conflict(ServiceError):
+    status = 409
+    title = "Document already existing"
+
+
+class PreconditionFailed(ServiceError):
+    status = 412
+    title = "Precondition Failed"
+
+
+class Unprocessable(ServiceError):
+    status = 422
+    title = "Unprocessable Entity"
+
+
+class Unavailable(ServiceError):
+    status = 503
+    title = "Service Unavailable"

@@ -1,0 +1,148 @@
+"""Jobs (freezer-v1.md §7): create, replace, patch, events, delete."""
+import copy
+import uuid
+
+from ..models import Job
+from . import actions, clients, clock, documents
+from .errors import BadRequest
+from .merge import deep_merge
+from .schemas import JOB, JOB_PATCH
+from .validation import validate
+
+JOB_EVENTS = ("start", "stop", "abort")
+# Keys agents echo back from a GET that are never written from a body.
+_IGNORED_KEYS = ("job_id", "user_id", "_version")
+_SCHEDULE_DEFAULTS = {"event": "", "status": "", "result": ""}
+
+
+def _object(body, what="job") -> dict:
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise BadRequest(f"The {what} must be a JSON object")
+    body = copy.deepcopy(body)
+    # The freezer scheduler sends back `project_id: null` as upstream answered it.
+    if body.get("project_id", "") is None:
+        body.pop("project_id")
+    return body
+
+
+def expand_action_defaults(body: dict, stored_actions=None) -> None:
+    """Copy `action_defaults` into every action's `freezer_action` where the action has
+    no value (missing or null), then drop them: they are never stored (§7.5)."""
+    if "action_defaults" not in body:
+        return
+    defaults = body.pop("action_defaults")
+    if not isinstance(defaults, dict):
+        raise BadRequest("action_defaults should be a dictionary",
+                         errors={"action_defaults": "must be an object"})
+    if "job_actions" not in body:
+        if stored_actions is None:
+            return
+        body["job_actions"] = copy.deepcopy(stored_actions)
+    if not isinstance(body["job_actions"], list):
+        return  # validation reports it
+    for element in body["job_actions"]:
+        if not isinstance(element, dict) or not isinstance(element.get("freezer_action"), dict):
+            continue  # materialisation reports it
+        action = element["freezer_action"]
+        for key, value in defaults.items():
+            if action.get(key) is None:
+                action[key] = copy.deepcopy(value)
+
+
+def _normalise(doc: dict) -> dict:
+    """What a job GET always carries: the scheduler reads `job_schedule.event`, `status`
+    and `result` with hard key lookups and drops a job whose keys are missing."""
+    schedule = doc.setdefault("job_schedule", {})
+    if isinstance(schedule, dict):
+        for key, value in _SCHEDULE_DEFAULTS.items():
+            schedule.setdefault(key, value)
+    doc.setdefault("session_id", "")
+    doc.setdefault("session_tag", 0)
+    return doc
+
+
+def _store_new(user_id: str, doc: dict) -> Job:
+    row = Job(user_id=user_id)
+    row.set_doc(doc)
+    return documents.add(row)
+
+
+def _prepare_full(user_id: str, job_id: str, body: dict) -> dict:
+    expand_action_defaults(body)
+    for key in ("_version",):
+        body.pop(key, None)
+    body["job_id"] = job_id
+    body["user_id"] = user_id
+    body.setdefault("job_schedule", {})
+    validate(JOB, body)
+    _normalise(body)
+    clients.check_capabilities(user_id, body.get("client_id"), body["job_actions"])
+    actions.materialise(user_id, body["job_actions"])
+    return body
+
+
+def create(user_id: str, body) -> Job:
+    doc = _object(body)
+    doc.pop("job_id", None)
+    schedule = doc.setdefault("job_schedule", {})
+    if isinstance(schedule, dict):
+        schedule.update(time_created=clock.epoch(), time_started=-1, time_ended=-1)
+    doc = _prepare_full(user_id, uuid.uuid4().hex, doc)
+    return _store_new(user_id, doc)
+
+
+def replace(user_id: str, job_id: str, body, if_match=None) -> Job:
+    """POST /v1/jobs/{id}: create or overwrite with a chosen id (§7.8)."""
+    doc = _object(body)
+    if not doc:
+        raise BadRequest("Missing request body")
+    doc = _prepare_full(user_id, job_id, doc)
+    row = documents.find(Job, user_id, job_id, for_update=True)
+    if row is None:
+        return _store_new(user_id, doc)
+    documents.check_if_match(row, if_match)
+    return documents.write(row, doc)
+
+
+def patch(user_id: str, job_id: str, body, if_match=None) -> Job:
+    changes = _object(body, "job patch")
+    for key in _IGNORED_KEYS:
+        changes.pop(key, None)
+    row = documents.get(Job, user_id, job_id, for_update=True)
+    documents.check_if_match(row, if_match)
+    expand_action_defaults(changes, row.doc.get("job_actions"))
+    validate(JOB_PATCH, changes)
+    if "job_actions" in changes:
+        clients.check_capabilities(user_id, changes.get("client_id", row.doc.get("client_id")),
+                                   changes["job_actions"])
+        actions.materialise(user_id, changes["job_actions"])
+    return documents.write(row, _normalise(deep_merge(row.doc, changes)))
+
+
+def send_event(user_id: str, job_id: str, body) -> str:
+    """POST /v1/jobs/{id}/event: `{"start"|"stop"|"abort": ...}` (§7.10). Returns the
+    result text; only the current `event` decides, never the status."""
+    if not isinstance(body, dict) or not body:
+        raise BadRequest("Bad event request format")
+    row = documents.get(Job, user_id, job_id, for_update=True)
+    event = next(iter(body))
+    if event not in JOB_EVENTS:
+        raise BadRequest("Bad Action Method", errors={"event": f"unknown event {event!r}; "
+                                                      "use start, stop or abort"})
+    doc = copy.deepcopy(row.doc)
+    schedule = doc.setdefault("job_schedule", {})
+    if schedule.get("event") == event:
+        return f"{event} already requested"
+    schedule["event"] = event
+    if event == "start":
+        # last-v1: a finished job can be re-run only if its status leaves "completed".
+        schedule["status"] = ""
+        schedule["result"] = ""
+    documents.write(row, doc)
+    return "success"
+
+
+def delete(user_id: str, job_id: str) -> None:
+    documents.delete(Job, user_id, job_id)

@@ -1,0 +1,52 @@
+"""Schema validation with the original's messages: the description is the first error
+(e.g. `'job_actions' is a required property`), `errors` names every bad field."""
+import re
+
+from jsonschema import Draft4Validator
+
+from .errors import BadRequest
+
+_validators: dict[int, Draft4Validator] = {}
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
+
+
+def _validator(schema: dict) -> Draft4Validator:
+    v = _validators.get(id(schema))
+    if v is None:
+        v = _validators[id(schema)] = Draft4Validator(schema)
+    return v
+
+
+def _field(error) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    if error.validator == "required":
+        m = _REQUIRED.match(error.message)
+        if m:
+            parts.append(m.group(1))
+    return ".".join(parts) or "body"
+
+
+def field_errors(schema: dict, doc) -> dict[str, str]:
+    """Every problem with `doc`, as {dotted field: message}; empty when valid."""
+    errors = {}
+    for error in sorted(_validator(schema).iter_errors(doc), key=lambda e: list(map(str, e.path))):
+        errors.setdefault(_field(error), error.message.splitlines()[0])
+    return errors
+
+
+def validate(schema: dict, doc, what: str = "") -> None:
+    errors = field_errors(schema, doc)
+    if errors:
+        field, message = next(iter(errors.items()))
+        prefix = f"{what}: " if what else ""
+        raise BadRequest(f"{prefix}{field}: {message}" if field != "body" else prefix + message,
+                         errors=errors)
+
+
+def require_object(body, what="request body") -> dict:
+    """Bodies must be JSON objects; an empty one is 'Missing request body'."""
+    if body is None or body == {}:
+        raise BadRequest("Missing request body")
+    if not isinstance(body, dict):
+        raise BadRequest(f"The {what} must be a JSON object")
+    return body

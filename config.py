@@ -1,0 +1,31 @@
+"""Configuration, read from the environment (and optionally a Python file named by
+FREEZER_API_CONFIG, read on top of it)."""
+import os
+
+
+def _bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+class Config:
+    # A relative sqlite path lands in the Flask instance folder (instance/freezer.sqlite).
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///freezer.sqlite")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_recycle": 1800}
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    # token (default) | keystone | noauth
+    AUTH_MODE = os.environ.get("AUTH_MODE", "token")
+    HOST = os.environ.get("FREEZER_API_HOST", "127.0.0.1")
+    PORT = int(os.environ.get("FREEZER_API_PORT", "9090"))
+    # Request bodies larger than this answer 413 (agents' metadata is a few KiB).
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+    # The job capability check of last-v1 (§7.7): only applied to registered clients.
+    JSON_SORT_KEYS = False
+
+    API_TITLE = "Freezer API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/v1"
+    OPENAPI_JSON_PATH = "openapi.json"

@@ -1,0 +1,97 @@
+"""Test data in one place: request bodies shaped like the real agents' and an API caller."""
+import copy
+import json
+
+
+class ApiUser:
+    """Calls /v1 as one user (in noauth mode, by X-User-Id)."""
+
+    def __init__(self, client, user_id, user_name=None):
+        self.client = client
+        self.user_id = user_id
+        self.user_name = user_name or user_id
+
+    def headers(self, extra=None):
+        h = {"X-User-Id": self.user_id, "X-User-Name": self.user_name,
+             "Accept": "application/json"}
+        h.update(extra or {})
+        return h
+
+    def call(self, method, path, body=None, headers=None, raw=None, content_type="application/json"):
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        h = self.headers(headers)
+        if content_type and data is not None:
+            h["Content-Type"] = content_type
+        return self.client.open(path, method=method, data=data, headers=h)
+
+    def get(self, path, body=None, **kw):
+        return self.call("GET", path, body, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.call("POST", path, body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.call("PUT", path, body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.call("PATCH", path, body, **kw)
+
+    def delete(self, path, **kw):
+        return self.call("DELETE", path, **kw)
+
+    # shortcuts that assert success and return the new id
+    def create(self, collection, body):
+        r = self.post(f"/v1/{collection}/", body)
+        assert r.status_code == 201, r.get_json()
+        return next(iter(r.get_json().values()))
+
+
+CAPABILITIES = {
+    "supported_actions": ["backup", "restore", "info", "admin", "exec"],
+    "supported_modes": ["fs", "mongo", "mysql", "sqlserver", "cinder", "glance",
+                        "cindernative", "nova"],
+    "supported_storages": ["local", "swift", "ssh", "s3", "ftp", "ftps"],
+    "supported_engines": ["tar", "rsync", "rsyncv2", "nova", "osbrick", "glance"],
+}
+
+
+def client_body(client_id="proj_node1", hostname="node1", **caps):
+    body = {"client_id": client_id, "hostname": hostname}
+    body.update(copy.deepcopy(CAPABILITIES) if caps.get("full", True) else {})
+    body.update({k: v for k, v in caps.items() if k != "full"})
+    return body
+
+
+def freezer_action(**overrides):
+    action = {"action": "backup", "mode": "fs", "storage": "local",
+              "path_to_backup": "/srv/data", "container": "/srv/backups",
+              "backup_name": "data"}
+    action.update(overrides)
+    return action
+
+
+def job_body(client_id="proj_node1", schedule=None, actions=None, **extra):
+    body = {"description": "nightly data", "client_id": client_id,
+            "job_schedule": schedule if schedule is not None else {"schedule_interval": "1 days"},
+            "job_actions": actions if actions is not None else [
+                {"freezer_action": freezer_action(), "max_retries": 3,
+                 "max_retries_interval": 60}]}
+    body.update(extra)
+    return body
+
+
+def action_body(**overrides):
+    return {"freezer_action": freezer_action(**overrides), "max_retries": 1,
+            "max_retries_interval": 5}
+
+
+def backup_body(container="/srv/backups", hostname="node1", backup_name="data",
+                time_stamp=1795744129, level=0, **extra):
+    """The freezer scheduler's metadata (agent field names)."""
+    body = {"curr_backup_level": level, "fs_real_path": "/srv/data", "client_os": "linux",
+            "client_version": "18.0.0", "time_stamp": time_stamp, "action": "backup",
+            "backup_media": "fs", "backup_name": backup_name, "container": container,
+            "hostname": hostname, "path_to_backup": "/srv/data", "mode": "fs",
+            "storage": "local", "compression": "gzip", "ssh_port": 22, "dry_run": ""}
+    body.update(extra)
+    return body
