@@ -1,0 +1,162 @@
+"""The API as production runs it, for the load, fault and race checks: the database migrated,
+then gunicorn (gunicorn.conf.py) as a child process on a port of our own, and the CPU and
+memory of its process tree sampled with psutil."""
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import psutil
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+
+
+def app_env(database_url: str, **extra) -> dict:
+    env = dict(os.environ, DATABASE_URL=database_url, FLASK_APP="wsgi",
+               AUTH_MODE=extra.pop("auth_mode", os.environ.get("FLEET_AUTH_MODE", "noauth")),
+               SECRET_KEY="fleet-not-secret")
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def migrate(database_url: str) -> None:
+    subprocess.run([os.path.join(BIN, "flask"), "db", "upgrade"], cwd=ROOT, check=True,
+                   env=app_env(database_url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+class Gunicorn:
+    def __init__(self, database_url: str, port: int, workers: int = 4, log_path: str | None = None):
+        self.database_url = database_url
+        self.port = port
+        self.workers = workers
+        self.log_path = log_path or os.devnull
+        self.process: subprocess.Popen | None = None
+        self._log = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self, timeout: float = 60):
+        self._log = open(self.log_path, "ab")
+        env = app_env(self.database_url, GUNICORN_WORKERS=self.workers,
+                      FREEZER_API_BIND=f"127.0.0.1:{self.port}")
+        self.process = subprocess.Popen(
+            [os.path.join(BIN, "gunicorn"), "--config", "gunicorn.conf.py",
+             # the control socket's default path is shared by every gunicorn of this user
+             "--no-control-socket", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited ({self.process.returncode}); "
+                                   f"see {self.log_path}")
+            try:
+                if requests.get(self.base_url + "/", timeout=2).status_code == 300 and \
+                        len(self.worker_pids()) >= self.workers:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer within {timeout}s")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(35)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._log:
+            self._log.close()
+            self._log = None
+
+    def worker_pids(self) -> list[int]:
+        try:
+            return [c.pid for c in psutil.Process(self.process.pid).children()]
+        except psutil.NoSuchProcess:
+            return []
+
+
+class TreeSampler:
+    """CPU seconds and RSS of a process tree (gunicorn master + workers), sampled in a
+    thread: peak total RSS, each worker's RSS first and last, CPU used between start/stop."""
+
+    def __init__(self, pid: int, interval: float = 0.5):
+        self.root = psutil.Process(pid)
+        self.interval = interval
+        self.peak_rss = 0
+        self.first_rss: dict[int, int] = {}
+        self.last_rss: dict[int, int] = {}
+        self.samples: list[tuple[float, int]] = []  # (monotonic, total rss)
+        self._cpu: dict[int, float] = {}
+        self._cpu_start: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.wall = 0.0
+
+    def _procs(self):
+        try:
+            return [self.root] + self.root.children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+
+    def _sample(self):
+        total = 0
+        for proc in self._procs():
+            try:
+                with proc.oneshot():
+                    rss = proc.memory_info().rss
+                    times = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += rss
+            self._cpu[proc.pid] = times.user + times.system
+            self._cpu_start.setdefault(proc.pid, self._cpu[proc.pid])
+            if proc.pid != self.root.pid:
+                self.first_rss.setdefault(proc.pid, rss)
+                self.last_rss[proc.pid] = rss
+        self.peak_rss = max(self.peak_rss, total)
+        self.samples.append((time.monotonic(), total))
+
+    def _run(self):
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def start(self):
+        self._t0 = time.monotonic()
+        self._sample()
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        self.wall = time.monotonic() - self._t0
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self._cpu[pid] - self._cpu_start[pid] for pid in self._cpu)
+
+    def report(self) -> dict:
+        mib = 1024 * 1024
+        return {
+            "cpu_seconds": round(self.cpu_seconds, 1),
+            "cpu_percent_of_one_core": round(100 * self.cpu_seconds / self.wall, 1) if self.wall else 0,
+            "peak_rss_mib": round(self.peak_rss / mib, 1),
+            "workers_rss_mib_first": [round(v / mib, 1) for v in self.first_rss.values()],
+            "workers_rss_mib_last": [round(self.last_rss[p] / mib, 1) for p in self.first_rss
+                                     if p in self.last_rss],
+        }
