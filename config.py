@@ -29,3 +29,14 @@ class Config:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/v1"
     OPENAPI_JSON_PATH = "openapi.json"
+    # Swagger UI at /v1/docs, from the assets vendored in app/static/swagger-ui/ (no CDN).
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/static/swagger-ui/"
+
+    # Operations (app/ops/). /metrics answers callers from these networks (comma-separated
+    # CIDRs; "" = none) or bearing METRICS_TOKEN as `Authorization: Bearer <token>`.
+    METRICS_ALLOW_FROM = os.environ.get("METRICS_ALLOW_FROM", "127.0.0.1/32,::1/128")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    # Level of the app's own log lines (they carry the request id) when nothing else
+    # configured logging (gunicorn, mod_wsgi, flask run).
+    LOG_LEVEL = os.environ.get("FREEZER_LOG_LEVEL", "INFO")

@@ -30,6 +30,7 @@ def create_app(config=None):
     _register_error_handlers(app)
     _register_commands(app)
     app.wsgi_app = StripTrailingSlash(app.wsgi_app)
+    _register_operations(app)
     return app
 
 
@@ -83,3 +84,9 @@ def _register_error_handlers(app):
 
 def _register_commands(app):
     from . import models  # noqa: F401  (so `flask db` sees every table)
+
+
+def _register_operations(app):
+    """/healthz, /readyz, /metrics, request ids; wraps wsgi_app, so it comes last."""
+    from . import ops
+    ops.init_app(app)
