@@ -1,5 +1,6 @@
 """/v1/backups: metadata agents post after each backup (freezer-v1.md §4)."""
 from flask.views import MethodView
+from werkzeug.routing import PathConverter
 
 from ..auth.identity import current_identity
 from ..models import Backup
@@ -34,7 +35,20 @@ class Backups(MethodView):
         return created("backup_id", row.backup_id)
 
 
-@blp.route("/backups/<path:backup_id>")
+class BackupIdConverter(PathConverter):
+    """A backup id: any characters, slashes included, even leading ones, because the id
+    starts with the container path (`/v1/backups//srv/backups_node1_data_1795744129_0`)."""
+
+    regex = ".+?"
+    part_isolating = False
+
+
+# The converter must be known before the route below is added to the app's URL map.
+blp.record_once(lambda state: state.app.url_map.converters.setdefault("backup_id",
+                                                                       BackupIdConverter))
+
+
+@blp.route("/backups/<backup_id:backup_id>", merge_slashes=False)
 class BackupItem(MethodView):
     @blp.doc(**doc(summary="One backup", responses={200: ("The backup", "Backup"),
                                                     404: ("No such backup", ERROR)}))
