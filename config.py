@@ -40,3 +40,16 @@ class Config:
     # Level of the app's own log lines (they carry the request id) when nothing else
     # configured logging (gunicorn, mod_wsgi, flask run).
     LOG_LEVEL = os.environ.get("FREEZER_LOG_LEVEL", "INFO")
+
+    # Identity (app/auth). Dashboard session cookie: HttpOnly, SameSite=Lax, and Secure
+    # whenever the request came over HTTPS (SESSION_COOKIE_SECURE=1 forces it always).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    # CSRF tokens live as long as the sign-in (a dashboard tab left open still works).
+    WTF_CSRF_TIME_LIMIT = None
+    # Failed sign-ins are throttled per address and per (address, username). memory:// is
+    # per process: with several workers or hosts use a shared store, e.g. redis://host:6379.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    LOGIN_LIMIT_PER_USER = os.environ.get("LOGIN_LIMIT_PER_USER", "5 per minute;20 per hour")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")

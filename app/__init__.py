@@ -70,6 +70,8 @@ def _init_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     database.init_app(app)
+    from . import auth
+    auth.init_app(app)  # sign-in, CSRF, login throttling, /v1 identity, `flask users|tokens`
 
 
 def _register_blueprints(app):

@@ -1,4 +1,7 @@
 """Extensions, created unbound here and bound in create_app()."""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
@@ -10,6 +13,14 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+# Identity (app/auth): dashboard sign-in, CSRF on every form and htmx request (not /v1),
+# login throttling (storage: RATELIMIT_STORAGE_URI).
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+from flask_wtf.csrf import CSRFProtect  # noqa: E402
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)
 
 from .api.conventions import FreezerApi  # noqa: E402
 

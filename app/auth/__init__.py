@@ -1,0 +1,68 @@
+"""Identity and access: who calls /v1 (identity.py), operator sign-in for the dashboard
+(views.py), API tokens (tokens.py), operator accounts (accounts.py), `flask users|tokens`."""
+import logging
+
+from flask import current_app, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+
+log = logging.getLogger(__name__)
+
+#: /v1 endpoints that need no identity: the API's own description (no data in it).
+PUBLIC_V1_ENDPOINTS = {"api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
+
+
+def is_api_path(path: str) -> bool:
+    return path == "/v1" or path.startswith("/v1/")
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS, so one deployment
+    works on plain http://localhost and behind TLS (with ProxyFix for X-Forwarded-Proto)."""
+
+    def get_cookie_secure(self, app):
+        return bool(app.config["SESSION_COOKIE_SECURE"]
+                    or (has_request_context() and request.is_secure))
+
+
+def init_app(app):
+    from ..extensions import csrf, db, limiter, login_manager
+    from . import accounts, cli, views
+    from .identity import TOUCH_KEY, current_identity
+
+    app.session_interface = SessionInterface()
+
+    login_manager.init_app(app)
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(accounts.from_session_id)
+
+    # CSRF everywhere but /v1 (token-authenticated, never a cookie): checked by our own hook
+    # so a path rule, not a list of blueprints, decides what is exempt.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    @app.before_request
+    def check_access():
+        if is_api_path(request.path):
+            if request.endpoint not in PUBLIC_V1_ENDPOINTS:
+                current_identity()  # 401 before anything else is looked at
+        elif app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect(apply_exemptions=True)
+
+    @app.teardown_request
+    def record_token_use(_exc):
+        token_id = request.environ.pop(TOUCH_KEY, None) if has_request_context() else None
+        if token_id is None:
+            return
+        # Its own short transaction, after the request's has ended (committed or rolled
+        # back), so it neither holds the request's locks nor is undone by a 4xx.
+        try:
+            with db.engine.begin() as connection:
+                from .tokens import touch
+                touch(connection, token_id)
+        except Exception:  # never fail a request over bookkeeping
+            current_app.logger.warning("could not record API token use", exc_info=True)
+
+    app.register_blueprint(views.bp)
+    cli.init_app(app)

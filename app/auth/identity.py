@@ -6,6 +6,7 @@ from flask import current_app, g, request
 
 from ..services.errors import Unauthorized
 
+TOUCH_KEY = "freezer.touch_token"
 _ID = re.compile(r"^[\w-]{1,255}$")
 
 
@@ -24,18 +25,65 @@ def _noauth() -> Identity | None:
     return Identity(user_id, request.headers.get("X-User-Name") or None)
 
 
-RESOLVERS = {"noauth": _noauth}
+def _bearer() -> str | None:
+    token = request.headers.get("X-Auth-Token", "").strip()
+    if token:
+        return token
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def _token() -> Identity | None:
+    """An API token issued to an operator: the agent acts as that operator."""
+    from . import tokens
+    plain = _bearer()
+    found = tokens.resolve(plain) if plain else None
+    if found is None:
+        return None
+    token, user = found
+    if tokens.needs_touch(token):
+        request.environ[TOUCH_KEY] = token.id  # written after the request (auth.init_app)
+    return Identity(user.user_id, user.username, ("admin",) if user.is_admin else ())
+
+
+def _keystone() -> Identity | None:
+    """Behind keystonemiddleware's auth_token, which validates X-Auth-Token, strips any
+    client-sent identity headers and sets these; trust nothing unless it confirmed."""
+    if request.headers.get("X-Identity-Status") != "Confirmed":
+        return None
+    user_id = request.headers.get("X-User-Id", "").strip()
+    if not _ID.match(user_id):
+        return None
+    roles = tuple(r.strip().lower() for r in request.headers.get("X-Roles", "").split(",")
+                  if r.strip())
+    return Identity(user_id, request.headers.get("X-User-Name") or None, roles)
+
+
+RESOLVERS = {"noauth": _noauth, "token": _token, "keystone": _keystone}
+
+
+_WHY = {
+    "token": "Authentication required: send X-Auth-Token (or Authorization: Bearer) with a "
+             "valid API token",
+    "keystone": "Authentication required: the identity service did not confirm a token "
+                "(X-Identity-Status is not Confirmed)",
+    "noauth": "Authentication required: send X-User-Id (AUTH_MODE=noauth)",
+}
 
 
 def current_identity() -> Identity:
-    if "identity" in g:
-        return g.identity
+    # Cached on the request, not on `g`: an app context (and its `g`) can outlive one
+    # request (pytest-flask keeps one per test), and the identity belongs to the request.
+    cached = request.environ.get("freezer.identity")
+    if cached is not None:
+        return cached
     mode = current_app.config["AUTH_MODE"]
     resolver = RESOLVERS.get(mode)
     identity = resolver() if resolver else None
     if identity is None:
-        raise Unauthorized("Authentication required: send X-Auth-Token (or Authorization: "
-                           "Bearer) with a valid API token",
-                           headers={"WWW-Authenticate": 'Bearer realm="freezer"'})
+        raise Unauthorized(_WHY[mode], headers={"WWW-Authenticate": 'Bearer realm="freezer"'})
+    request.environ["freezer.identity"] = identity
     g.identity = identity
     return identity

@@ -4,5 +4,6 @@ from .backup import Backup
 from .client import Client
 from .job import Job
 from .session import Session
+from .user import ApiToken, User
 
-__all__ = ["Action", "Backup", "Client", "Job", "Session"]
+__all__ = ["Action", "ApiToken", "Backup", "Client", "Job", "Session", "User"]

@@ -1,0 +1,100 @@
+"""Operator accounts: create, find, sign in, change password. Used by the CLI and the login
+page; like every service it only flushes (the request or the CLI command commits)."""
+import re
+import secrets
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import User
+from ..services.errors import BadRequest, Conflict, NotFound
+from . import passwords
+
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,149}$")
+OWNER_ID = re.compile(r"^[\w-]{1,255}$")
+
+
+def _check_password(password: str) -> None:
+    if not isinstance(password, str) or len(password) < passwords.MIN_LENGTH:
+        raise BadRequest(f"A password needs at least {passwords.MIN_LENGTH} characters",
+                         errors={"password": f"at least {passwords.MIN_LENGTH} characters"})
+
+
+def find(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def get(username: str) -> User:
+    user = find(username)
+    if user is None:
+        raise NotFound(f"No operator named {username!r}")
+    return user
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.id)))
+
+
+def count() -> int:
+    return db.session.scalar(select(func.count()).select_from(User))
+
+
+def create(username: str, password: str, is_admin: bool = False, user_id: str | None = None) -> User:
+    """`user_id` is normally generated; give one to let an operator see documents that
+    already belong to that owner (e.g. a Keystone user id, or an id used in noauth mode)."""
+    if not isinstance(username, str) or not USERNAME.match(username):
+        raise BadRequest("A username is 1 to 150 letters, digits and . _ @ -, starting with "
+                         "a letter or digit", errors={"username": "invalid"})
+    _check_password(password)
+    if user_id is not None and not OWNER_ID.match(user_id):
+        raise BadRequest("An owner id is 1 to 255 letters, digits, _ and -",
+                         errors={"user_id": "invalid"})
+    if find(username) is not None:
+        raise Conflict(f"An operator named {username!r} already exists")
+    if user_id is not None and db.session.scalar(select(User).where(User.user_id == user_id)):
+        raise Conflict(f"Another operator already has the owner id {user_id!r}")
+    user = User(username=username, password_hash=passwords.hash_password(password),
+                is_admin=bool(is_admin))
+    if user_id is not None:
+        user.user_id = user_id
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password(username: str, password: str) -> User:
+    _check_password(password)
+    user = get(username)
+    user.password_hash = passwords.hash_password(password)
+    db.session.flush()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The operator if the password is right, else None (same work either way)."""
+    user = find(username) if isinstance(username, str) and USERNAME.match(username) else None
+    if not passwords.verify(user.password_hash if user else None, password or ""):
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+        db.session.flush()
+    return user
+
+
+def from_session_id(session_id: str) -> User | None:
+    """flask-login's user loader: `<user_id>.<password fingerprint>` (see User.get_id)."""
+    user_id, _, tag = (session_id or "").partition(".")
+    if not user_id or not tag:
+        return None
+    user = db.session.scalar(select(User).where(User.user_id == user_id))
+    if user is None or not secrets.compare_digest(passwords.fingerprint(user.password_hash), tag):
+        return None
+    return user
+
+
+def bootstrap_admin() -> tuple[User, str] | None:
+    """On an empty database: an `admin` operator with a random password (returned once)."""
+    if count():
+        return None
+    password = secrets.token_urlsafe(15)
+    return create("admin", password, is_admin=True), password

@@ -1,0 +1,145 @@
+"""`flask users ...` and `flask tokens ...`: operator accounts and API tokens from a shell."""
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from ..extensions import db
+from ..services.errors import ServiceError
+from . import accounts, tokens
+
+users_cli = AppGroup("users", help="Operator accounts (dashboard sign-in, token owners).")
+tokens_cli = AppGroup("tokens", help="API tokens for agents (X-Auth-Token).")
+
+
+def _fail(exc: ServiceError):
+    db.session.rollback()
+    raise click.ClickException(exc.description)
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--admin", is_flag=True, help="Make the operator an administrator.")
+@click.option("--password", help="The password (prompted for when omitted).")
+@click.option("--user-id", help="Owner id to use instead of a new one, e.g. the Keystone user "
+                                "id whose documents this operator should see.")
+def create_user(username, admin, password, user_id):
+    """Create an operator account."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create(username, password, is_admin=admin, user_id=user_id)
+    except ServiceError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"created operator {user.username} (owner id {user.user_id}"
+               f"{', admin' if user.is_admin else ''})")
+
+
+@users_cli.command("list")
+def list_users():
+    """List operator accounts."""
+    rows = accounts.list_users()
+    if not rows:
+        click.echo("no operators yet: flask --app wsgi users create NAME")
+        return
+    click.echo(f"{'USERNAME':<24} {'OWNER ID':<34} {'ADMIN':<6} CREATED (UTC)")
+    for user in rows:
+        click.echo(f"{user.username:<24} {user.user_id:<34} {'yes' if user.is_admin else 'no':<6} "
+                   f"{_when(user.created_at)}")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.option("--password", help="The new password (prompted for when omitted).")
+def set_password(username, password):
+    """Change an operator's password (signs out their other dashboard sessions)."""
+    if accounts.find(username) is None:
+        raise click.ClickException(f"no operator named {username!r}")
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.set_password(username, password)
+    except ServiceError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"password changed for {username}")
+
+
+@users_cli.command("bootstrap")
+@click.option("--url", default=None, help="Where the dashboard is served (for the message).")
+def bootstrap(url):
+    """On an empty database, create the operator `admin` with a random password and print
+    how to sign in. Otherwise do nothing (safe to run on every start)."""
+    made = accounts.bootstrap_admin()
+    if made is None:
+        return
+    db.session.commit()
+    user, password = made
+    url = (url or f"http://{current_app.config['HOST']}:{current_app.config['PORT']}").rstrip("/")
+    click.echo("")
+    click.echo("First start: created the operator account 'admin'.")
+    click.echo(f"  sign in at  {url}/auth/login")
+    click.echo("  username    admin")
+    click.echo(f"  password    {password}")
+    click.echo("This password is shown only now. Change it with:")
+    click.echo("  .venv/bin/flask --app wsgi users set-password admin")
+    click.echo("Agents need an API token: create one on the Tokens page or with")
+    click.echo("  .venv/bin/flask --app wsgi tokens create admin --label NAME")
+    click.echo("")
+
+
+@tokens_cli.command("create")
+@click.argument("username")
+@click.option("--label", default="", help="What the token is for, e.g. the agent's host.")
+def create_token(username, label):
+    """Issue an API token; it is printed once, alone on the last line."""
+    try:
+        user = accounts.get(username)
+        row, plain = tokens.issue(user, label)
+    except ServiceError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"token {row.id} for {user.username}"
+               f"{' (' + row.label + ')' if row.label else ''}; it is not stored and "
+               f"cannot be shown again:")
+    click.echo(plain)
+
+
+@tokens_cli.command("list")
+@click.argument("username")
+def list_tokens(username):
+    """List an operator's tokens (never their values)."""
+    try:
+        user = accounts.get(username)
+    except ServiceError as exc:
+        _fail(exc)
+    rows = tokens.list_for(user)
+    if not rows:
+        click.echo(f"{username} has no tokens")
+        return
+    click.echo(f"{'ID':>5}  {'LABEL':<30} {'CREATED (UTC)':<20} {'LAST USED':<20} STATUS")
+    for row in rows:
+        status = f"revoked {_when(row.revoked_at)}" if row.revoked_at else "active"
+        click.echo(f"{row.id:>5}  {row.label or '-':<30} {_when(row.created_at):<20} "
+                   f"{_when(row.last_used_at):<20} {status}")
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+def revoke_token(token_id):
+    """Revoke a token by id: agents using it get 401 from now on."""
+    try:
+        row = tokens.revoke(token_id)
+    except ServiceError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"token {row.id} revoked")
+
+
+def init_app(app):
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)

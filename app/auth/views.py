@@ -1,0 +1,100 @@
+"""Dashboard sign-in and the operator's API tokens page (blueprint "auth")."""
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import limiter
+from ..services.errors import ServiceError
+from . import accounts, tokens
+from .forms import ConfirmForm, LoginForm, TokenForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def safe_next(target: str | None) -> str | None:
+    """`next=` only within this site: a path starting with one "/", no scheme, no host,
+    no backslash or control characters (browsers read "/\\evil" and "//evil" as hosts)."""
+    if not target or not isinstance(target, str) or len(target) > 2048:
+        return None
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def landing() -> str:
+    return "/" if "ui" in current_app.blueprints else url_for("auth.tokens")
+
+
+def _failed_login(response) -> bool:
+    return response.status_code == 401
+
+
+def _address_and_username() -> str:
+    return f"{request.remote_addr}|{(request.form.get('username') or '').strip().lower()}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=_failed_login, scope="login-address")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_USER"], methods=["POST"],
+               key_func=_address_and_username, deduct_when=_failed_login, scope="login-user")
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+        if current_user.is_authenticated:
+            return redirect(safe_next(request.args.get("next")) or landing())
+        return render_template("auth/login.html", form=form)
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.username.data.strip(), form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(form.next.data) or landing())
+    form.password.data = ""
+    flash("Wrong username or password.", "error")
+    return render_template("auth/login.html", form=form), 401
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    if request.method == "POST":  # CSRF-checked; a GET only offers the button
+        logout_user()
+        flash("You are signed out.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/logout.html", form=ConfirmForm())
+
+
+@bp.route("/tokens", methods=["GET", "POST"], endpoint="tokens")
+@login_required
+def tokens_page():
+    form = TokenForm()
+    new_token = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                row, new_token = tokens.issue(current_user, form.label.data)
+            except ServiceError as exc:
+                form.label.errors = [exc.description]
+                status = 400
+            else:
+                form = TokenForm(formdata=None)
+        else:
+            status = 400
+    return render_template("auth/tokens.html", form=form, new_token=new_token,
+                           tokens=tokens.list_for(current_user)), status
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id):
+    row = tokens.revoke(token_id, owner=current_user)
+    flash(f"Token {row.label or row.id} is revoked: agents using it now get 401.", "info")
+    return redirect(url_for("auth.tokens"))
