@@ -22,7 +22,7 @@ def check_accept():
 def init_app(app):
     from ..extensions import api
     # the resource modules add their routes to blp when imported
-    from . import actions, backups, clients, jobs, openapi, versions  # noqa: F401
+    from . import actions, backups, clients, jobs, openapi, sessions, versions  # noqa: F401
     api.init_app(app)
     openapi.register_components(api.spec)
     api.register_blueprint(blp)

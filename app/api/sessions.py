@@ -1,0 +1,154 @@
+"""/v1/sessions: groups of jobs that start together (freezer-v1.md §8)."""
+import functools
+import logging
+
+from flask.views import MethodView
+from sqlalchemy.exc import OperationalError
+
+from ..auth.identity import current_identity
+from ..extensions import db
+from ..models import Session
+from ..services import documents, sessions
+from . import blp
+from .conventions import (COMMON_ERRORS, ERROR, ListArgs, created, doc, envelope, id_answer,
+                          if_match, item, json_response, listing, no_content, request_json,
+                          search_from_request, written)
+
+log = logging.getLogger(__name__)
+
+MYSQL_DEADLOCK = 1213
+
+ACTION_BODY = {
+    "type": "object", "minProperties": 1,
+    "properties": {
+        "start": {"type": "object", "required": ["job_id", "current_tag"],
+                  "properties": {"job_id": {"type": "string"},
+                                 "current_tag": {"type": ["integer", "string"]}}},
+        "end": {"type": "object", "required": ["job_id", "result"],
+                "properties": {"job_id": {"type": "string"},
+                               "current_tag": {"type": ["integer", "string"]},
+                               "result": {"type": "string",
+                                          "enum": list(sessions.END_RESULTS)}}}},
+}
+ACTION_ANSWER = {"type": "object", "required": ["result", "session_tag"],
+                 "properties": {"result": {"type": "string",
+                                           "enum": ["success", "hold-off", "out-of-sync"]},
+                                "session_tag": {"type": "integer"}}}
+
+
+def retry_on_deadlock(view):
+    """MariaDB may still pick a request as a deadlock victim (e.g. a job moved between
+    sessions while another request locks them); its transaction is already rolled back
+    and nothing was written, so run it once more before answering 503."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except OperationalError as exc:
+            code = getattr(exc.orig, "args", (None,))[0] if exc.orig is not None else None
+            if code != MYSQL_DEADLOCK:
+                raise
+            log.info("deadlock on %s; retrying once", view.__name__)
+            db.session.rollback()
+            return view(*args, **kwargs)
+    return wrapper
+
+
+@blp.route("/sessions")
+class Sessions(MethodView):
+    @blp.arguments(ListArgs, location="query")
+    @blp.doc(**doc(summary="List the caller's sessions",
+                   responses={200: ("The page", envelope("sessions", "Session")),
+                              **COMMON_ERRORS}))
+    def get(self, args):
+        me = current_identity()
+        rows = documents.list_docs(Session, me.user_id, search_from_request(args),
+                                   args["limit"], args["offset"])
+        return listing("sessions", rows)
+
+    @blp.doc(**doc(summary="Create a session", body="SessionCreate",
+                   description="The server sets session_id, status active, an empty jobs "
+                               "object and hold_off 30 unless given.",
+                   responses={201: ("Created", id_answer("session_id")), **COMMON_ERRORS}))
+    def post(self):
+        me = current_identity()
+        row = sessions.create(me.user_id, request_json())
+        return created("session_id", row.session_id)
+
+
+@blp.route("/sessions/<string:session_id>")
+class SessionItem(MethodView):
+    @blp.doc(**doc(summary="One session", responses={200: ("The session", "Session"),
+                                                     404: ("No such session", ERROR)}))
+    def get(self, session_id):
+        me = current_identity()
+        return item(documents.get(Session, me.user_id, session_id))
+
+    @blp.doc(**doc(summary="Create or replace the session with this id", body="Session",
+                   description="Its jobs stay those added with PUT .../jobs/{job_id}.",
+                   responses={201: ("Stored", id_answer("session_id", True)),
+                              412: ("If-Match names another version", ERROR),
+                              **COMMON_ERRORS}))
+    @retry_on_deadlock
+    def post(self, session_id):
+        me = current_identity()
+        row = sessions.replace(me.user_id, session_id, request_json(), if_match())
+        return written("session_id", row, 201)
+
+    @blp.doc(**doc(summary="Merge changes into a session (recursive merge)",
+                   body="SessionPatch",
+                   responses={200: ("Updated", id_answer("session_id", True)),
+                              404: ("No such session", ERROR),
+                              412: ("If-Match names another version", ERROR),
+                              **COMMON_ERRORS}))
+    @retry_on_deadlock
+    def patch(self, session_id):
+        me = current_identity()
+        row = sessions.patch(me.user_id, session_id, request_json(), if_match())
+        return written("session_id", row, 200)
+
+    @blp.doc(**doc(summary="Delete a session (its jobs are detached, not deleted)",
+                   responses={204: ("Deleted", None), 404: ("No such session", ERROR)}))
+    @retry_on_deadlock
+    def delete(self, session_id):
+        me = current_identity()
+        sessions.delete(me.user_id, session_id)
+        return no_content()
+
+
+@blp.route("/sessions/<string:session_id>/jobs/<string:job_id>")
+class SessionJob(MethodView):
+    @blp.doc(**doc(summary="Add a job to the session",
+                   description="The session lists the job; the job takes the session's id, "
+                               "tag and schedule.",
+                   responses={204: ("Added", None), 404: ("No such session or job", ERROR),
+                              **COMMON_ERRORS}))
+    @retry_on_deadlock
+    def put(self, session_id, job_id):
+        me = current_identity()
+        sessions.add_job(me.user_id, session_id, job_id)
+        return no_content()
+
+    @blp.doc(**doc(summary="Remove a job from the session (the job is stopped)",
+                   responses={204: ("Removed", None), 404: ("No such session or job", ERROR),
+                              **COMMON_ERRORS}))
+    @retry_on_deadlock
+    def delete(self, session_id, job_id):
+        me = current_identity()
+        sessions.remove_job(me.user_id, session_id, job_id)
+        return no_content()
+
+
+@blp.route("/sessions/<string:session_id>/action", methods=["POST"])
+@blp.doc(**doc(summary="A job's agent starts or ends its part of the session",
+               body=ACTION_BODY,
+               description='{"start": {"job_id", "current_tag"}} answers success, hold-off '
+                           'or out-of-sync with the session_tag to adopt; {"end": {"job_id", '
+                           '"result"}} records the job\'s result and rolls up the session\'s.',
+               responses={202: ("Accepted", ACTION_ANSWER),
+                          404: ("No such session", ERROR),
+                          405: ("Unknown action", ERROR), **COMMON_ERRORS}))
+@retry_on_deadlock
+def session_action(session_id):
+    me = current_identity()
+    return json_response(sessions.act(me.user_id, session_id, request_json()), 202)

@@ -1,0 +1,376 @@
+"""Sessions (freezer-v1.md §8, DECISIONS.md "Sessions"): groups of jobs whose agents start
+them in the same round.
+
+Atomicity: every operation that reads and then writes a session takes the session's row
+lock before reading it (`documents.get(..., for_update=True)`: SELECT ... FOR UPDATE on
+MySQL; on SQLite the writing request already holds the write lock, see app/db.py). When a
+job is involved too, locks are always taken sessions first (in primary-key order), then the
+job, so two requests can never wait for each other in a cycle.
+
+Membership (`jobs` of a session <-> `session_id` of a job) changes only through
+add_job/remove_job/delete and job deletion, so a session never lists a job that no longer
+exists and a job is listed by at most the one session it names.
+"""
+import copy
+import re
+import uuid
+
+from sqlalchemy import Text, select, type_coerce
+
+from ..extensions import db
+from ..models import Job, Session
+from . import clock, documents
+from .errors import BadRequest, MethodNotAllowed, NotFound
+from .merge import deep_merge
+from .schemas import JOB_RESULTS, SESSION, SESSION_PATCH
+from .validation import require_object, validate
+
+ACTIONS = ("start", "end")
+END_RESULTS = tuple(r for r in JOB_RESULTS if r)  # success, fail, aborted
+DEFAULT_HOLD_OFF = 30           # on creation (DECISIONS.md)
+HOLD_OFF_IF_ABSENT = 60         # what §8.9 assumes for a stored session without the key
+_IGNORED_KEYS = ("session_id", "user_id", "_version")
+_INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
+
+# What a session document always carries (the 18.0.0 server answers -1 for unset times).
+_DEFAULTS = {"session_tag": 0, "status": "active", "result": "", "hold_off": DEFAULT_HOLD_OFF,
+             "time_start": -1, "time_end": -1, "time_started": -1, "time_ended": -1}
+
+
+# --- documents ---------------------------------------------------------------------------
+
+def _object(body, what: str, required: bool) -> dict:
+    if required:
+        body = require_object(body, what)
+    elif body is None:
+        body = {}
+    elif not isinstance(body, dict):
+        raise BadRequest(f"The {what} must be a JSON object")
+    body = copy.deepcopy(body)
+    # what the original answered for project_id; echoed back by scripts that GET then POST
+    if body.get("project_id", "") is None:
+        body.pop("project_id")
+    return body
+
+
+def _checked_entries(jobs, members: dict) -> dict:
+    """`jobs` given in a replace or patch may edit the entries of member jobs, never add
+    one: a session must not list a job that does not name it (or does not exist)."""
+    if jobs is None:
+        return {}
+    strangers = [job_id for job_id in jobs if job_id not in members]
+    if strangers:
+        raise BadRequest(f"Job {strangers[0]} is not in this session; add jobs with "
+                         "PUT /v1/sessions/{session_id}/jobs/{job_id}",
+                         errors={f"jobs.{strangers[0]}": "not a job of this session"})
+    for job_id, entry in jobs.items():
+        if not isinstance(entry, dict):
+            raise BadRequest(f"jobs.{job_id} must be an object",
+                             errors={f"jobs.{job_id}": "must be an object"})
+    return jobs
+
+
+def _store_new(user_id: str, doc: dict) -> Session:
+    row = Session(user_id=user_id)
+    row.set_doc(doc)
+    return documents.add(row)
+
+
+def create(user_id: str, body) -> Session:
+    """POST /v1/sessions (§8.2): the server chooses the id; `jobs` starts as an object."""
+    doc = _object(body, "session", required=True)
+    doc.pop("_version", None)
+    doc["session_id"] = uuid.uuid4().hex
+    doc["user_id"] = user_id
+    doc["session_tag"] = doc.get("session_tag") or 0
+    for key in ("status", "result", "time_start", "time_end"):  # the server's to maintain
+        doc[key] = _DEFAULTS[key]
+    doc["jobs"] = {}
+    for key, value in _DEFAULTS.items():
+        doc.setdefault(key, value)
+    if doc["hold_off"] is None:
+        doc["hold_off"] = DEFAULT_HOLD_OFF
+    validate(SESSION, doc)
+    return _store_new(user_id, doc)
+
+
+def replace(user_id: str, session_id: str, body, if_match=None) -> Session:
+    """POST /v1/sessions/{id} (§8.5): create or overwrite, keeping the membership."""
+    doc = _object(body, "session", required=True)
+    doc.pop("_version", None)
+    doc["session_id"] = session_id
+    doc["user_id"] = user_id
+    validate(SESSION, doc)
+    row = documents.find(Session, user_id, session_id, for_update=True)
+    members = (row.doc.get("jobs") or {}) if row is not None else {}
+    if not isinstance(members, dict):
+        members = {}
+    given = _checked_entries(doc.get("jobs"), members)
+    doc["jobs"] = {job_id: given.get(job_id, entry) for job_id, entry in members.items()}
+    for key, value in _DEFAULTS.items():
+        doc.setdefault(key, value)
+    if row is None:
+        return _store_new(user_id, doc)
+    documents.check_if_match(row, if_match)
+    return documents.write(row, doc)
+
+
+def patch(user_id: str, session_id: str, body, if_match=None) -> Session:
+    """PATCH /v1/sessions/{id} (§8.4): recursive merge; `jobs` merges per job and field."""
+    changes = _object(body, "session patch", required=False)
+    for key in _IGNORED_KEYS:
+        changes.pop(key, None)
+    validate(SESSION_PATCH, changes)
+    row = documents.get(Session, user_id, session_id, for_update=True)
+    documents.check_if_match(row, if_match)
+    if "jobs" in changes:
+        _checked_entries(changes["jobs"], row.doc.get("jobs") or {})
+    return documents.write(row, deep_merge(row.doc, changes))
+
+
+def delete(user_id: str, session_id: str) -> None:
+    """DELETE /v1/sessions/{id}: its jobs are detached (their session_id emptied) rather
+    than left naming a session that no longer exists; they keep running on their own."""
+    row = documents.get(Session, user_id, session_id, for_update=True)
+    members = db.session.scalars(
+        documents.locked(select(Job).where(Job.user_id == user_id, Job.session_id == session_id)
+                         .order_by(Job.pk))).all()
+    for job in members:
+        documents.write(job, deep_merge(job.doc, {"session_id": "", "session_tag": 0}))
+    db.session.delete(row)
+    db.session.flush()
+
+
+# --- membership ----------------------------------------------------------------------------
+
+def _listing_sessions(user_id: str, job_id: str) -> set[str]:
+    """Ids of the caller's sessions that (may) list the job, read without locks: the
+    candidates to lock. Over-approximates (text match); callers re-check after locking."""
+    rows = db.session.execute(
+        select(Session.session_id, Session.doc)
+        .where(Session.user_id == user_id, type_coerce(Session.doc, Text).contains(f'"{job_id}"', autoescape=True)))
+    return {sid for sid, doc in rows if job_id in ((doc or {}).get("jobs") or {})}
+
+
+def _job_session_id(user_id: str, job_id: str) -> str | None:
+    return db.session.scalar(select(Job.session_id).where(Job.user_id == user_id,
+                                                         Job.job_id == job_id))
+
+
+def _lock_sessions(user_id: str, session_ids) -> dict[str, Session]:
+    """Row-lock the named sessions in primary-key order (the one lock order)."""
+    if not session_ids:
+        return {}
+    rows = db.session.scalars(
+        documents.locked(select(Session).where(Session.user_id == user_id,
+                                               Session.session_id.in_(sorted(session_ids)))
+                         .order_by(Session.pk))).all()
+    return {row.session_id: row for row in rows}
+
+
+def _lock_job(user_id: str, job_id: str, sessions: dict[str, Session]):
+    """Lock the job after the sessions; also lock the session it names if a concurrent
+    add moved it there after we looked (out of order, rare: a deadlock is retried)."""
+    job = documents.find(Job, user_id, job_id, for_update=True)
+    named = (job.doc.get("session_id") if job is not None else None) or ""
+    if named and named not in sessions:
+        sessions.update(_lock_sessions(user_id, [named]))
+    return job
+
+
+def _drop_entry(session: Session, job_id: str) -> bool:
+    jobs = session.doc.get("jobs")
+    if not isinstance(jobs, dict) or job_id not in jobs:
+        return False
+    doc = copy.deepcopy(session.doc)
+    del doc["jobs"][job_id]
+    documents.write(session, doc)  # a full write: a merge could not delete the key
+    return True
+
+
+def _entry(job: Job) -> dict:
+    """A job's entry in a session (§8.7): absent schedule values fall back to ""."""
+    schedule = job.doc.get("job_schedule") or {}
+    entry = {"client_id": job.doc.get("client_id", "")}
+    for key in ("status", "result", "time_started", "time_ended"):
+        entry[key] = schedule.get(key, "")
+    return entry
+
+
+def add_job(user_id: str, session_id: str, job_id: str) -> None:
+    """PUT /v1/sessions/{sid}/jobs/{jid} (§8.7): the session lists the job; the job takes
+    the session's id, tag and schedule. A job moved from another session leaves it."""
+    others = _listing_sessions(user_id, job_id) | {_job_session_id(user_id, job_id) or ""}
+    others.discard("")
+    others.discard(session_id)
+    sessions = _lock_sessions(user_id, others | {session_id})
+    session = sessions.get(session_id)
+    if session is None:
+        raise NotFound(f"No session found with ID {session_id}")
+    job = _lock_job(user_id, job_id, sessions)
+    if job is None:
+        raise NotFound(f"No job found with ID {job_id}")
+    for other_id, other in sessions.items():
+        if other_id != session_id:
+            _drop_entry(other, job_id)
+    doc = copy.deepcopy(session.doc)
+    if not isinstance(doc.get("jobs"), dict):
+        doc["jobs"] = {}
+    doc["jobs"][job_id] = _entry(job)
+    documents.write(session, doc)
+    schedule = doc.get("schedule") if isinstance(doc.get("schedule"), dict) else {}
+    documents.write(job, deep_merge(job.doc, {"session_id": session_id,
+                                              "session_tag": _int(doc.get("session_tag"), 0),
+                                              "job_schedule": schedule}))
+
+
+def remove_job(user_id: str, session_id: str, job_id: str) -> None:
+    """DELETE /v1/sessions/{sid}/jobs/{jid} (§8.8): the session forgets the job and the job
+    is stopped and detached. Idempotent (python-freezerclient retries it until 204)."""
+    sessions = _lock_sessions(user_id, [session_id])
+    session = sessions.get(session_id)
+    if session is None:
+        raise NotFound(f"No session found with ID {session_id}")
+    job = documents.find(Job, user_id, job_id, for_update=True)
+    listed = _drop_entry(session, job_id)
+    if job is None:
+        if not listed:
+            raise NotFound(f"No job found with ID {job_id}")
+        return  # a stale entry of a job deleted long ago: cleaned up
+    if listed or job.doc.get("session_id") == session_id:
+        documents.write(job, deep_merge(job.doc, {"session_id": "", "session_tag": 0,
+                                                  "job_schedule": {"event": "stop"}}))
+
+
+def forget_job(user_id: str, job_id: str) -> None:
+    """Before a job is deleted: every session that lists it forgets it. Locks the
+    sessions, then the job (the caller deletes it under that lock)."""
+    candidates = _listing_sessions(user_id, job_id) | {_job_session_id(user_id, job_id) or ""}
+    candidates.discard("")
+    sessions = _lock_sessions(user_id, candidates)
+    _lock_job(user_id, job_id, sessions)
+    for session in sessions.values():
+        _drop_entry(session, job_id)
+
+
+# --- start / end (§8.9) ------------------------------------------------------------------
+
+def _int(value, default):
+    """Stored numbers (tags, hold-off, times); tolerant of numeric strings."""
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _tag(params: dict, required: bool) -> int | None:
+    if "current_tag" not in params:
+        if required:
+            raise BadRequest("Missing parameter current_tag: send the session_tag the job "
+                             "last ran with", errors={"current_tag": "is required"})
+        return None
+    value = params["current_tag"]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _INTEGER.match(value):
+        return int(value)
+    raise BadRequest(f"current_tag must be an integer (or a numeric string), not {value!r}",
+                     errors={"current_tag": "must be an integer"})
+
+
+def _job_id(params: dict) -> str:
+    job_id = params.get("job_id")
+    if not isinstance(job_id, str) or not job_id:
+        raise BadRequest("Missing parameter job_id: name the job taking part in the session",
+                         errors={"job_id": "is required (a string)"})
+    return job_id
+
+
+def _parse(body) -> tuple[str, dict]:
+    if not isinstance(body, dict) or not body:
+        raise BadRequest("Bad action request format: send {\"start\": {...}} or "
+                         "{\"end\": {...}}")
+    action, params = next(iter(body.items()))
+    return action, params
+
+
+def _params(action: str, params) -> dict:
+    if action not in ACTIONS:
+        raise MethodNotAllowed(f"Bad Action Method: {action!r}; use start or end",
+                               errors={"action": "must be start or end"})
+    if not isinstance(params, dict):
+        raise BadRequest(f"The parameters of {action} must be an object such as "
+                         '{"job_id": "...", "current_tag": 0}',
+                         errors={action: "must be an object"})
+    checked = {"job_id": _job_id(params), "current_tag": _tag(params, action == "start")}
+    if action == "end":
+        result = params.get("result")
+        if result not in END_RESULTS:
+            raise BadRequest(f"result must be one of {', '.join(END_RESULTS)}, not {result!r}",
+                             errors={"result": f"must be one of {', '.join(END_RESULTS)}"})
+        checked["result"] = result
+    return checked
+
+
+def _mark(doc: dict, job_id: str, **fields) -> None:
+    jobs = doc.get("jobs")
+    if not isinstance(jobs, dict) or not isinstance(jobs.get(job_id), dict):
+        raise BadRequest("job_id not found in session",
+                         errors={"job_id": f"{job_id} is not a job of this session"})
+    jobs[job_id].update(fields)
+
+
+def _start(doc: dict, job_id: str, current: int, now: int) -> str:
+    tag = _int(doc.get("session_tag"), 0)
+    if current > tag:
+        raise BadRequest(f"requested tag value too high. Session Tag: {tag} Job Tag: {current}",
+                         errors={"current_tag": f"greater than the session's tag {tag}"})
+    in_window = now - _int(doc.get("time_start"), 0) <= _int(doc.get("hold_off"),
+                                                              HOLD_OFF_IF_ABSENT)
+    if in_window and current == tag:
+        return "hold-off"       # a peer opened this round moments ago; not a new one yet
+    if not in_window and current < tag:
+        return "out-of-sync"    # the caller missed a round
+    if not in_window:           # current == tag: this caller opens the next round
+        doc.update(session_tag=tag + 1, time_start=now, status="running", result="")
+    _mark(doc, job_id, status="running", result="", time_started=now)
+    return "success"
+
+
+def overall_result(jobs: dict) -> str:
+    """running while any entry is not completed, else fail unless every result is
+    success; entries are walked in stored order, as the original did."""
+    for entry in jobs.values():
+        if not isinstance(entry, dict) or entry.get("status") != "completed":
+            return "running"
+    for entry in jobs.values():
+        if entry.get("result") != "success":
+            return "fail"
+    return "success"
+
+
+def _end(doc: dict, job_id: str, result: str, now: int) -> str:
+    _mark(doc, job_id, status="completed", result=result, time_ended=now)
+    overall = overall_result(doc["jobs"])
+    if doc.get("status") != "completed" and overall in ("fail", "success"):
+        doc.update(time_end=now, result=overall, status="completed")
+    return "success"
+
+
+def act(user_id: str, session_id: str, body) -> dict:
+    """POST /v1/sessions/{id}/action: start or end, read and written under the session's
+    row lock, so racing agents never both open a round nor lose each other's result."""
+    action, params = _parse(body)
+    row = documents.get(Session, user_id, session_id, for_update=True)
+    checked = _params(action, params)
+    doc = copy.deepcopy(row.doc)
+    now = clock.epoch()
+    if action == "start":
+        result = _start(doc, checked["job_id"], checked["current_tag"], now)
+    else:
+        result = _end(doc, checked["job_id"], checked["result"], now)
+    if action == "end" or doc != row.doc:  # end always writes (§8.9); start only if it changed
+        documents.write(row, doc)
+    return {"result": result, "session_tag": _int(doc.get("session_tag"), 0)}
