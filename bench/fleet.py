@@ -334,7 +334,7 @@ class Fleet:
 
 @dataclass
 class FaultWindow:
-    down_at: float | None = None   # the database's port is closed
+    down_at: float | None = None   # the database is told to shut down
     up_at: float | None = None     # the database answers again
 
 
@@ -343,8 +343,8 @@ async def inject_fault(settings: Settings, database, recorder: Recorder, window:
     await asyncio.sleep(settings.fault_at)
     if stopping.is_set():
         return
+    window.down_at = recorder.now()  # from the shutdown's first moment
     await asyncio.to_thread(database.stop)
-    window.down_at = recorder.now()
     await asyncio.sleep(settings.fault_down)
     await asyncio.to_thread(database.start)
     window.up_at = recorder.now()
