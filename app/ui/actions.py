@@ -1,0 +1,89 @@
+"""Actions library: reusable action templates (freezer-v1.md §6), through
+app/services/actions.py like the API."""
+from flask import flash, request, url_for
+from flask_login import login_required
+
+from ..models import Action
+from ..services import actions, documents
+from ..services.errors import BadRequest, Conflict
+from . import blp, go, owner, page_args, queries, render
+from .forms import ActionForm, ConfirmForm, attach_service_error
+
+
+@blp.route("/actions")
+@login_required
+def actions_list():
+    limit, offset = page_args()
+    page = queries.actions_page(owner(), request.args, limit, offset)
+    return render("actions/list.html", "actions/_table.html", page=page, args=request.args)
+
+
+def _form(row=None):
+    """POSTed values; a refresh (htmx GET when action or mode changes) from the query
+    string; else the stored action."""
+    if request.method == "POST":
+        return ActionForm()
+    if request.args.get("refresh"):
+        return ActionForm(formdata=request.args, meta={"csrf": False})
+    form = ActionForm(formdata=None)
+    if row is not None:
+        form.fill(row.doc)
+    return form
+
+
+def _save(form, save):
+    if request.method != "POST" or "refresh" in request.form or not form.validate():
+        return None
+    try:
+        return save(form.document())
+    except (BadRequest, Conflict) as error:
+        attach_service_error(form, error)
+        return None
+
+
+def _show(form, row=None):
+    fragment = "actions/_fields.html" if request.args.get("refresh") else None
+    status = 400 if request.method == "POST" and "refresh" not in request.form else 200
+    return render("actions/form.html", fragment, status=status, form=form, row=row)
+
+
+@blp.route("/actions/new", methods=["GET", "POST"])
+@login_required
+def action_new():
+    form = _form()
+    saved = _save(form, lambda doc: actions.create(owner(), doc))
+    if saved is not None:
+        flash("Action saved.", "success")
+        return go(url_for("ui.actions_list"))
+    return _show(form)
+
+
+@blp.route("/actions/<action_id>/edit", methods=["GET", "POST"])
+@login_required
+def action_edit(action_id):
+    row = documents.get(Action, owner(), action_id)
+    form = _form(row)
+    saved = _save(form, lambda doc: actions.replace(owner(), action_id, doc))
+    if saved is not None:
+        flash("Action saved.", "success")
+        return go(url_for("ui.actions_list"))
+    return _show(form, row)
+
+
+@blp.route("/actions/<action_id>/delete", methods=["GET", "POST"])
+@login_required
+def action_delete(action_id):
+    row = documents.get(Action, owner(), action_id)
+    form = ConfirmForm()
+    if request.method == "POST":
+        documents.delete(Action, owner(), action_id)
+        flash("Action deleted. Jobs that embed it keep their copy.", "success")
+        return go(url_for("ui.actions_list"))
+    return render("confirm.html", form=form, title="Delete this action?",
+                  what=_summary(row.doc), cancel=url_for("ui.actions_list"))
+
+
+def _summary(doc) -> str:
+    a = doc.get("freezer_action") or {}
+    return f"{a.get('action', '?')} {a.get('mode', '')} “{a.get('backup_name', '')}” " \
+           f"({doc.get('action_id')})"

@@ -1,0 +1,103 @@
+"""Backups: find a backup (filters in the URL), see its set's level chain, delete it, or
+restore it onto any client as a stopped restore job."""
+from datetime import datetime, timezone
+
+from flask import flash, request, url_for
+from flask_login import login_required
+
+from ..models import Backup
+from ..services import documents, jobs, restores
+from ..services.errors import BadRequest, Unprocessable
+from . import blp, go, owner, page_args, queries, render
+from .forms import ConfirmForm, RestoreForm, choices, attach_service_error
+
+FILTERS = ("hostname", "backup_name", "container", "level", "from", "to", "job_id")
+
+
+def _day(value: str, name: str, end=False) -> int | None:
+    if not value:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise BadRequest(f"{name}: write a date as YYYY-MM-DD", errors={name: "use YYYY-MM-DD"})
+    return int(day.timestamp()) + (86399 if end else 0)
+
+
+def _filters(args) -> dict:
+    out = {k: args.get(k, "").strip() for k in ("hostname", "backup_name", "container", "job_id")}
+    level = args.get("level", "").strip()
+    if level and not level.isdigit():
+        raise BadRequest("level: a whole number, 0 for full backups",
+                         errors={"level": "a whole number"})
+    out["level"] = level
+    out["after"] = _day(args.get("from", "").strip(), "from")
+    out["before"] = _day(args.get("to", "").strip(), "to", end=True)
+    out["sort"] = args.get("sort")
+    return out
+
+
+@blp.route("/backups")
+@login_required
+def backups():
+    limit, offset = page_args(50)
+    errors, status = {}, 200
+    try:
+        filters = _filters(request.args)
+    except BadRequest as error:
+        errors, status = error.errors, 400
+        filters = {}
+    page = queries.backups_page(owner(), filters, limit, offset) if not errors else \
+        queries.Page([], limit, offset, False)
+    return render("backups/list.html", "backups/_results.html", status=status, page=page,
+                  groups=queries.group_by_set(page.items), args=request.args, errors=errors)
+
+
+def _backup():
+    backup_id = request.values.get("id") or request.values.get("backup_id") or ""
+    return documents.get(Backup, owner(), backup_id)
+
+
+@blp.route("/backups/delete", methods=["GET", "POST"])
+@login_required
+def backup_delete():
+    row = _backup()
+    if request.method == "POST":
+        documents.delete(Backup, owner(), row.backup_id)
+        flash(f"Backup {row.backup_id} deleted (its metadata; the data stays in storage).",
+              "success")
+        return go(request.form.get("next") or url_for("ui.backups"))
+    return render("confirm.html", form=ConfirmForm(), title="Delete this backup?",
+                  what=f"{row.backup_name} of {row.hostname} in {row.container}, level "
+                       f"{row.level} ({row.backup_id})",
+                  warning="Only the record is deleted here; the agent's storage keeps the data.",
+                  cancel=url_for("ui.backups"))
+
+
+@blp.route("/backups/restore", methods=["GET", "POST"])
+@login_required
+def backup_restore():
+    row = _backup()
+    form = RestoreForm(backup_id=row.backup_id)
+    clients = queries.all_clients(owner())
+    form.client_id.choices = choices([("", "(pick a client)")] + \
+        [(c.client_id, f"{c.hostname or c.client_id} ({c.client_id})") for c in clients])
+    if request.method == "GET":
+        same_host = next((c.client_id for c in clients if c.hostname == row.hostname), "")
+        form.client_id.data = request.args.get("client_id", same_host)
+        meta = row.doc.get("backup_metadata") or {}
+        form.restore_abs_path.data = meta.get("path_to_backup") or meta.get("fs_real_path") or ""
+    elif form.validate():
+        try:
+            job = restores.create_restore_job(owner(), row.backup_id, form.client_id.data,
+                                              form.restore_abs_path.data)
+            if form.start_now.data:
+                jobs.send_event(owner(), job.job_id, {"start": None})
+            flash("Restore job created" + (" and started." if form.start_now.data else
+                                           ", stopped: start it when ready."), "success")
+            return go(url_for("ui.job_page", job_id=job.job_id))
+        except (BadRequest, Unprocessable) as error:
+            attach_service_error(form, error)
+    status = 400 if request.method == "POST" else 200
+    return render("backups/restore.html", status=status, form=form, backup=row,
+                  clients=clients)

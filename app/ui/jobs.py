@@ -1,0 +1,306 @@
+"""Jobs: the list, the composer, the job page with its self-refreshing status card, and the
+schedule editor with its live preview. Writes go through app/services/jobs.py."""
+import copy
+import json
+
+from flask import flash, request, url_for
+from flask_login import login_required
+
+from ..models import Client, Job
+from ..services import clients as client_rules
+from ..services import documents, jobs, restores, runs, schedules
+from ..services.errors import BadRequest, Unprocessable
+from . import blp, go, is_htmx, owner, page_args, queries, render
+from .forms import JobForm, choices, ScheduleEditForm, ScheduleForm, attach_service_error
+
+EVENTS = ("start", "stop", "abort")
+LIVE_STATUSES = ("scheduled", "running", "aborting")
+
+
+def is_live(job: Job) -> bool:
+    """Whether the job's status may change soon: its card keeps polling only then."""
+    schedule = job.doc.get("job_schedule") or {}
+    status, event = schedule.get("status") or "", schedule.get("event") or ""
+    return status in LIVE_STATUSES or (event == "start" and status != "completed")
+
+
+# --- list ---------------------------------------------------------------------------------
+
+@blp.route("/jobs")
+@login_required
+def jobs_list():
+    limit, offset = page_args()
+    page = queries.jobs_page(owner(), request.args, limit, offset)
+    return render("jobs/list.html", "jobs/_table.html", page=page, args=request.args,
+                  clients=queries.all_clients(owner()))
+
+
+# --- composer -----------------------------------------------------------------------------
+
+def _offered(client: Client | None, library: list) -> list:
+    """Library actions the chosen client can run (the same rule the service enforces)."""
+    if client is None:
+        return library
+    out = []
+    for action in library:
+        try:
+            client_rules.check_capabilities(owner(), client.client_id,
+                                            [{"freezer_action": action.doc.get("freezer_action")}])
+        except (BadRequest, Unprocessable):
+            continue
+        out.append(action)
+    return out
+
+
+def _summary(freezer_action: dict) -> str:
+    a = freezer_action or {}
+    what = a.get("path_to_backup") or a.get("restore_abs_path") or a.get("command") or ""
+    return " ".join(str(p) for p in (a.get("action"), a.get("mode"), a.get("backup_name"), what) if p)
+
+
+def _rows(form) -> list[dict]:
+    return [dict(entry.form.data) for entry in form.job_actions]
+
+
+def _set_rows(form, rows: list[dict]) -> None:
+    while len(form.job_actions):
+        form.job_actions.pop_entry()
+    for row in rows:
+        form.job_actions.append_entry(row)
+
+
+def _apply_op(form, op: str, library: dict) -> None:
+    """Add, move or remove an action of the job being composed."""
+    rows = _rows(form)
+    name, _, arg = op.partition(":")
+    if name == "add-library":
+        action = library.get(form.add_action_id.data)
+        if action is None:
+            form.add_action_id.errors = ["pick an action from the library"]
+        else:
+            rows.append({"action_id": action.action_id,
+                         "freezer_action": json.dumps(action.doc.get("freezer_action") or {}),
+                         "mandatory": bool(action.doc.get("mandatory")),
+                         "max_retries": action.doc.get("max_retries"),
+                         "max_retries_interval": action.doc.get("max_retries_interval")})
+    elif name == "add-inline":
+        action = form.inline_freezer_action()
+        if not action.get("backup_name") and action["action"] in ("backup", "restore"):
+            form.inline_backup_name.errors = ["a backup name is needed for a "
+                                              f"{action['action']}"]
+        else:
+            rows.append({"action_id": "", "freezer_action": json.dumps(action),
+                         "mandatory": False, "max_retries": None, "max_retries_interval": None})
+    elif name in ("up", "down", "remove") and arg.isdigit() and int(arg) < len(rows):
+        i = int(arg)
+        if name == "remove":
+            rows.pop(i)
+        elif name == "up" and i > 0:
+            rows[i - 1], rows[i] = rows[i], rows[i - 1]
+        elif name == "down" and i + 1 < len(rows):
+            rows[i + 1], rows[i] = rows[i], rows[i + 1]
+    _set_rows(form, rows)
+
+
+def _job_actions(form) -> list[dict]:
+    out = []
+    for entry in form.job_actions:
+        row = entry.form
+        element = {"freezer_action": row.action(), "mandatory": bool(row.mandatory.data)}
+        if row.action_id.data:
+            element["action_id"] = row.action_id.data
+        for key in ("max_retries", "max_retries_interval"):
+            if row[key].data is not None:
+                element[key] = row[key].data
+        out.append(element)
+    return out
+
+
+def attach_job_error(form, error, schedule_form=None) -> None:
+    """Service errors beside their inputs: job_schedule.* in the schedule fieldset,
+    job_actions.N.* on the Nth action, the rest on the job's own fields."""
+    schedule_form = schedule_form if schedule_form is not None else \
+        getattr(getattr(form, "schedule", None), "form", None)
+    for path, message in (error.errors or {"": error.description}).items():
+        parts = path.split(".")
+        if parts[0] in ("job_schedule", "schedule") and len(parts) > 1 and schedule_form is not None \
+                and parts[-1] in schedule_form._fields:
+            field = schedule_form[parts[-1]]
+            field.errors = list(field.errors) + [message]
+        elif parts[0] == "job_actions" and len(parts) > 1 and parts[1].isdigit() \
+                and hasattr(form, "job_actions") and int(parts[1]) < len(form.job_actions):
+            entry = form.job_actions[int(parts[1])].form
+            entry.freezer_action.errors = list(entry.freezer_action.errors) + \
+                [f"{'.'.join(parts[2:])}: {message}" if len(parts) > 2 else message]
+        elif form is not None:
+            attach_service_error(form, type(error)(error.description, {path: message}))
+
+
+def _save(form) -> Job | None:
+    if not form.validate():
+        return None
+    try:
+        defaults = form.defaults()
+    except ValueError as exc:
+        form.action_defaults.errors = [str(exc)]
+        return None
+    job_actions = _job_actions(form)
+    if not job_actions:
+        form.form_errors.append("Add at least one action: pick one from the library or "
+                                "write one inline.")
+        return None
+    schedule = form.schedule.form.schedule()
+    body = {"client_id": form.client_id.data, "description": form.description.data or "",
+            "job_actions": job_actions, "job_schedule": {**schedule, **restores.STOPPED}}
+    if defaults:
+        body["action_defaults"] = defaults
+    try:
+        schedules.validate_schedule(schedule, "job_schedule")
+        job = jobs.create(owner(), body)
+        if form.start_now.data:
+            jobs.send_event(owner(), job.job_id, {"start": None})
+        return job
+    except (BadRequest, Unprocessable) as error:
+        attach_job_error(form, error)
+        return None
+
+
+@blp.route("/jobs/new", methods=["GET", "POST"])
+@login_required
+def job_new():
+    all_clients = queries.all_clients(owner())
+    if request.method == "POST":
+        form = JobForm()
+    else:
+        form = JobForm(formdata=None, client_id=request.args.get("client_id", ""))
+    form.client_id.choices = choices([("", "(pick a client)")] + \
+        [(c.client_id, f"{c.hostname or c.client_id} ({c.client_id})") for c in all_clients])
+    client = next((c for c in all_clients if c.client_id == form.client_id.data), None)
+    info = (client.doc.get("client") or {}) if client else {}
+    library = _offered(client, queries.library(owner(), 200))
+    form.add_action_id.choices = choices([("", "(pick an action)")] + \
+        [(a.action_id, _summary(a.doc.get("freezer_action"))) for a in library])
+    for field, listing in ((form.inline_action, "supported_actions"),
+                           (form.inline_mode, "supported_modes")):
+        if isinstance(info.get(listing), list) and info[listing]:
+            field.choices = choices((v, v) for v in info[listing])
+    status = 200
+    if request.method == "POST":
+        op = request.form.get("op", "refresh")
+        if op == "save":
+            job = _save(form)
+            if job is not None:
+                flash("Job saved" + (" and started." if form.start_now.data else
+                                     ", stopped: start it when ready."), "success")
+                return go(url_for("ui.job_page", job_id=job.job_id))
+            status = 400
+        else:
+            _apply_op(form, op, {a.action_id: a for a in library})
+    return render("jobs/new.html", "jobs/_composer.html", status=status, form=form,
+                  client=client, library=library, summary=_summary)
+
+
+# --- the job page -------------------------------------------------------------------------
+
+def _job_context(row: Job) -> dict:
+    return {"job": row, "schedule": row.doc.get("job_schedule") or {}, "live": is_live(row)}
+
+
+@blp.route("/jobs/<job_id>")
+@login_required
+def job_page(job_id):
+    row = documents.get(Job, owner(), job_id)
+    context = _job_context(row)
+    if is_htmx():
+        return render("jobs/page.html", "jobs/_status.html", **context)
+    limit, offset = page_args(10)
+    history = runs.list_runs(owner(), job_id, limit + 1, offset)
+    session = None
+    if row.session_id:
+        from ..models import Session
+        session = documents.find(Session, owner(), row.session_id)
+    return render("jobs/page.html", **context,
+                  described=schedules.describe(context["schedule"]),
+                  next_runs=schedules.next_runs(context["schedule"], 5)
+                  if context["live"] or not (context["schedule"].get("status") or "") else [],
+                  runs=[runs.view(r) for r in history[:limit]], more_runs=len(history) > limit,
+                  backups=queries.backups_page(owner(), {"job_id": job_id}, 10, 0),
+                  session=session, summary=_summary)
+
+
+@blp.route("/jobs/<job_id>/event", methods=["POST"])
+@login_required
+def job_event(job_id):
+    event = request.form.get("event", "")
+    if event not in EVENTS:
+        raise BadRequest("Unknown event: use start, stop or abort",
+                         errors={"event": "start, stop or abort"})
+    result = jobs.send_event(owner(), job_id, {event: None})
+    row = documents.get(Job, owner(), job_id)
+    message = f"{event.capitalize()} requested." if result == "success" else f"{result.capitalize()}."
+    if is_htmx():
+        return render("jobs/page.html", "jobs/_status.html", message=message, **_job_context(row))
+    flash(message, "success")
+    return go(url_for("ui.job_page", job_id=job_id))
+
+
+@blp.route("/jobs/<job_id>/delete", methods=["GET", "POST"])
+@login_required
+def job_delete(job_id):
+    row = documents.get(Job, owner(), job_id)
+    if request.method == "POST":
+        jobs.delete(owner(), job_id)
+        flash("Job deleted.", "success")
+        return go(url_for("ui.jobs_list"))
+    from .forms import ConfirmForm
+    return render("confirm.html", form=ConfirmForm(), title="Delete this job?",
+                  what=row.doc.get("description") or job_id, cancel=url_for("ui.job_page", job_id=job_id),
+                  warning="Its agent stops running it at its next poll.")
+
+
+# --- schedules ----------------------------------------------------------------------------
+
+def preview_context(schedule_form) -> dict:
+    """The next five runs of the schedule being typed, or the error beside its field."""
+    schedule = schedule_form.schedule()
+    try:
+        schedules.validate_schedule(schedule, "job_schedule")
+    except BadRequest as error:
+        attach_job_error(None, error, schedule_form)
+        return {"preview_error": error.description, "runs_preview": [], "sform": schedule_form}
+    return {"preview_error": None, "runs_preview": schedules.next_runs(schedule, 5),
+            "described": schedules.describe(schedule), "sform": schedule_form}
+
+
+@blp.route("/schedule/preview")
+@login_required
+def schedule_preview():
+    prefix = request.args.get("prefix", "schedule-")
+    form = ScheduleForm(formdata=request.args, prefix=prefix if prefix.endswith("-") else "")
+    return render("jobs/_preview.html", "jobs/_preview.html", **preview_context(form))
+
+
+@blp.route("/jobs/<job_id>/schedule", methods=["GET", "POST"])
+@login_required
+def job_schedule(job_id):
+    row = documents.get(Job, owner(), job_id)
+    if request.method == "POST":
+        form = ScheduleEditForm()
+    else:
+        form = ScheduleEditForm(formdata=None)
+        form.schedule.form.fill(row.doc.get("job_schedule") or {})
+    if request.method == "POST" and form.validate():
+        doc = copy.deepcopy(row.doc)
+        kept = {k: v for k, v in (doc.get("job_schedule") or {}).items()
+                if not k.startswith("schedule_")}
+        doc["job_schedule"] = {**kept, **form.schedule.form.schedule()}
+        try:
+            schedules.validate_schedule(doc["job_schedule"], "job_schedule")
+            jobs.replace(owner(), job_id, doc)
+            flash("Schedule saved.", "success")
+            return go(url_for("ui.job_page", job_id=job_id))
+        except (BadRequest, Unprocessable) as error:
+            attach_job_error(form, error, form.schedule.form)
+    status = 400 if request.method == "POST" else 200
+    return render("jobs/schedule.html", status=status, form=form, job=row,
+                  **preview_context(form.schedule.form))

@@ -1,0 +1,48 @@
+"""The landing page: am I protected right now? Each number links to the list behind it."""
+from flask import current_app, request
+from flask_login import login_required
+
+from ..services import forecast
+from . import blp, owner, queries, render
+
+FAILED_HOURS = 24
+UPCOMING_HOURS = 24
+
+
+def _threshold(name: str, config_key: str, default: int) -> int:
+    value = request.args.get(name, type=int)
+    return value if value and value > 0 else current_app.config.get(config_key, default)
+
+
+@login_required
+def overview():
+    me = owner()
+    stale_hours = _threshold("stale_hours", "DASHBOARD_STALE_HOURS", 48)
+    silent_minutes = _threshold("silent_minutes", "DASHBOARD_SILENT_MINUTES", 60)
+    failed_count, failed = queries.failed_jobs_since(me, FAILED_HOURS)
+    stale_count, stale = queries.stale_jobs(me, stale_hours)
+    upcoming, more_upcoming = forecast.upcoming_with_more(me, UPCOMING_HOURS, limit=10)
+    return render("overview/page.html", "overview/_numbers.html",
+                  running_count=queries.count_jobs(me, status="running"),
+                  running=queries.running_jobs(me),
+                  failed_count=failed_count, failed=failed,
+                  upcoming=upcoming, more_upcoming=more_upcoming,
+                  stale_count=stale_count, stale=stale, stale_hours=stale_hours,
+                  silent_count=queries.count_silent_clients(me, silent_minutes),
+                  silent=queries.silent_clients(me, silent_minutes),
+                  silent_minutes=silent_minutes, failed_hours=FAILED_HOURS,
+                  upcoming_hours=UPCOMING_HOURS)
+
+
+# `/` itself belongs to app/api/versions.py, which hands browsers to this view; the rule here
+# only lets url_for("ui.overview") build "/".
+blp.add_url_rule("/", "overview", overview, build_only=True)
+
+
+@blp.route("/upcoming")
+@login_required
+def upcoming():
+    hours = request.args.get("hours", UPCOMING_HOURS, type=int) or UPCOMING_HOURS
+    hours = max(1, min(hours, 24 * 31))
+    entries, more = forecast.upcoming_with_more(owner(), hours, limit=200)
+    return render("overview/upcoming.html", entries=entries, more=more, hours=hours)

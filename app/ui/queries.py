@@ -1,0 +1,247 @@
+"""The dashboard's read side: filtered, sorted, paged queries on indexed columns. Every
+query is scoped to one owner and fetches one page (plus one row, to know whether there is
+a next page), never a whole table, so a page costs the same at 1,000 or 20,000 jobs."""
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Action, Backup, Client, Job, Session
+from ..services import clock
+from ..services import search as search_dsl
+
+
+@dataclass
+class Page:
+    items: list
+    limit: int
+    offset: int
+    has_next: bool
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.offset > 0
+
+    @property
+    def next_offset(self) -> int:
+        return self.offset + self.limit
+
+    @property
+    def prev_offset(self) -> int:
+        return max(0, self.offset - self.limit)
+
+
+def _page(stmt, limit: int, offset: int) -> Page:
+    rows = list(db.session.scalars(stmt.limit(limit + 1).offset(offset)))
+    return Page(rows[:limit], limit, offset, len(rows) > limit)
+
+
+def _search(filters: dict, text: str | None = None) -> search_dsl.Search:
+    search = search_dsl.Search()
+    search.match = [(k, v) for k, v in filters.items() if v not in (None, "")]
+    if text:
+        search.text.append(text)
+    return search
+
+
+def _ordered(stmt, model, sort: str):
+    return stmt.order_by(model.pk.asc() if sort == "oldest" else model.pk.desc())
+
+
+# --- jobs ---------------------------------------------------------------------------------
+
+JOB_FILTERS = ("status", "result", "event", "client_id", "session_id")
+
+
+def jobs_page(user_id: str, args: dict, limit: int, offset: int) -> Page:
+    filters = {k: args.get(k) for k in JOB_FILTERS}
+    # "" is a real status (never started): the URL spells it "none"
+    if filters.get("status") == "none":
+        filters["status"] = ""
+    stmt = search_dsl.apply(select(Job).where(Job.user_id == user_id), Job,
+                            _search(filters, args.get("q")))
+    if str(args.get("stale", "")).isdigit():
+        stmt = stmt.where(_stale_clause(user_id, int(args["stale"])))
+    if str(args.get("failed_within", "")).isdigit():
+        stmt = stmt.where(Job.result == "fail", Job.updated_at >= clock.utcnow() - timedelta(
+            hours=int(args["failed_within"])))
+    return _page(_ordered(stmt, Job, args.get("sort")), limit, offset)
+
+
+def count_jobs(user_id: str, **where) -> int:
+    stmt = select(func.count()).select_from(Job).where(Job.user_id == user_id)
+    for key, value in where.items():
+        column = getattr(Job, key)
+        stmt = stmt.where(column.in_(value) if isinstance(value, (list, tuple)) else column == value)
+    return db.session.scalar(stmt)
+
+
+def failed_jobs_since(user_id: str, hours: int, limit: int = 10):
+    """Jobs whose latest result is fail and that changed in the last `hours`."""
+    since = clock.utcnow() - timedelta(hours=hours)
+    base = select(Job).where(Job.user_id == user_id, Job.result == "fail",
+                             Job.updated_at >= since)
+    count = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = list(db.session.scalars(base.order_by(Job.pk.desc()).limit(limit)))
+    return count, rows
+
+
+def jobs_for_client(user_id: str, client_id: str, limit: int, offset: int) -> Page:
+    stmt = select(Job).where(Job.user_id == user_id, Job.client_id == client_id)
+    return _page(stmt.order_by(Job.pk.desc()), limit, offset)
+
+
+def jobs_in_session(user_id: str, session_id: str) -> dict:
+    rows = db.session.scalars(select(Job).where(Job.user_id == user_id,
+                                                Job.session_id == session_id).limit(500))
+    return {row.job_id: row for row in rows}
+
+
+def jobs_by_id(user_id: str, job_ids) -> dict:
+    job_ids = list(job_ids)[:500]
+    if not job_ids:
+        return {}
+    rows = db.session.scalars(select(Job).where(Job.user_id == user_id, Job.job_id.in_(job_ids)))
+    return {row.job_id: row for row in rows}
+
+
+# --- backups ------------------------------------------------------------------------------
+
+def backups_page(user_id: str, args: dict, limit: int, offset: int) -> Page:
+    """Newest first (index user_id, time_stamp); the page is then grouped by backup set."""
+    stmt = select(Backup).where(Backup.user_id == user_id)
+    for key, column in (("hostname", Backup.hostname), ("backup_name", Backup.backup_name),
+                        ("container", Backup.container), ("job_id", Backup.job_id)):
+        if args.get(key):
+            stmt = stmt.where(column == args[key])
+    if args.get("level") not in (None, ""):
+        stmt = stmt.where(Backup.level == int(args["level"]))
+    if args.get("after") is not None:
+        stmt = stmt.where(Backup.time_stamp >= args["after"])
+    if args.get("before") is not None:
+        stmt = stmt.where(Backup.time_stamp <= args["before"])
+    if args.get("sort") == "oldest":
+        stmt = stmt.order_by(Backup.time_stamp.asc(), Backup.pk.asc())
+    else:
+        stmt = stmt.order_by(Backup.time_stamp.desc(), Backup.pk.desc())
+    return _page(stmt, limit, offset)
+
+
+def group_by_set(rows) -> list[dict]:
+    """Rows of one page grouped by backup set (container, host, name), in page order; each
+    group's level chain runs oldest to newest."""
+    groups: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row.container, row.hostname, row.backup_name)
+        group = groups.setdefault(key, {"container": key[0], "hostname": key[1],
+                                        "backup_name": key[2], "backups": []})
+        group["backups"].append(row)
+    for group in groups.values():
+        group["chain"] = sorted(group["backups"], key=lambda b: (b.time_stamp or 0, b.pk))
+    return list(groups.values())
+
+
+def last_backup_by_host(user_id: str, hostnames) -> dict:
+    hostnames = [h for h in hostnames if h]
+    if not hostnames:
+        return {}
+    stmt = (select(Backup.hostname, func.max(Backup.time_stamp))
+            .where(Backup.user_id == user_id, Backup.hostname.in_(hostnames))
+            .group_by(Backup.hostname))
+    return dict(db.session.execute(stmt).all())
+
+
+# --- clients, actions, sessions -----------------------------------------------------------
+
+def clients_page(user_id: str, args: dict, limit: int, offset: int) -> Page:
+    stmt = select(Client).where(Client.user_id == user_id)
+    if args.get("q"):
+        stmt = stmt.where(Client.hostname.contains(args["q"]) | Client.client_id.contains(args["q"]))
+    if args.get("silent"):
+        stmt = stmt.where(Client.last_seen < silent_since(int(args["silent"])))
+    if args.get("sort") == "last_seen":
+        stmt = stmt.order_by(Client.last_seen.asc(), Client.pk)
+    else:
+        stmt = stmt.order_by(Client.hostname, Client.pk)
+    return _page(stmt, limit, offset)
+
+
+def silent_since(minutes: int):
+    return clock.utcnow() - timedelta(minutes=minutes)
+
+
+def count_silent_clients(user_id: str, minutes: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Client).where(
+        Client.user_id == user_id, Client.last_seen < silent_since(minutes)))
+
+
+def job_counts(user_id: str, client_ids) -> dict:
+    client_ids = [c for c in client_ids if c]
+    if not client_ids:
+        return {}
+    stmt = (select(Job.client_id, func.count()).where(Job.user_id == user_id,
+                                                      Job.client_id.in_(client_ids))
+            .group_by(Job.client_id))
+    return dict(db.session.execute(stmt).all())
+
+
+def all_clients(user_id: str, limit: int = 500) -> list:
+    return list(db.session.scalars(select(Client).where(Client.user_id == user_id)
+                                   .order_by(Client.hostname, Client.pk).limit(limit)))
+
+
+def actions_page(user_id: str, args: dict, limit: int, offset: int) -> Page:
+    stmt = search_dsl.apply(select(Action).where(Action.user_id == user_id), Action,
+                            _search({}, args.get("q")))
+    return _page(_ordered(stmt, Action, args.get("sort") or "newest"), limit, offset)
+
+
+def library(user_id: str, limit: int = 500) -> list:
+    return list(db.session.scalars(select(Action).where(Action.user_id == user_id)
+                                   .order_by(Action.pk.desc()).limit(limit)))
+
+
+def sessions_page(user_id: str, args: dict, limit: int, offset: int) -> Page:
+    stmt = select(Session).where(Session.user_id == user_id)
+    if args.get("status"):
+        stmt = stmt.where(Session.status == args["status"])
+    return _page(_ordered(stmt, Session, args.get("sort")), limit, offset)
+
+
+# --- overview -----------------------------------------------------------------------------
+
+def _stale_clause(user_id: str, hours: int):
+    """Jobs meant to run (not stopped, removed or waiting on a stop) whose last successful
+    run is older than `hours`, or that never succeeded though created before then."""
+    from sqlalchemy import and_, or_
+
+    from ..models.run import Run
+    since = clock.utcnow() - timedelta(hours=hours)
+    last_ok = (select(func.max(Run.ended_at)).where(Run.user_id == user_id,
+                                                    Run.job_id == Job.job_id,
+                                                    Run.result == "success")
+               .correlate(Job).scalar_subquery())
+    meant_to_run = and_(or_(Job.status.is_(None), Job.status.not_in(("stop", "removed"))),
+                        or_(Job.event.is_(None), Job.event.not_in(("stop", "remove"))))
+    return and_(meant_to_run, Job.created_at < since,
+                or_(last_ok.is_(None), last_ok < since))
+
+
+def stale_jobs(user_id: str, hours: int, limit: int = 10):
+    base = select(Job).where(Job.user_id == user_id, _stale_clause(user_id, hours))
+    count = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    return count, list(db.session.scalars(base.order_by(Job.pk.desc()).limit(limit)))
+
+
+def running_jobs(user_id: str, limit: int = 10):
+    return list(db.session.scalars(select(Job).where(Job.user_id == user_id,
+                                                     Job.status == "running")
+                                   .order_by(Job.pk.desc()).limit(limit)))
+
+
+def silent_clients(user_id: str, minutes: int, limit: int = 10):
+    return list(db.session.scalars(select(Client).where(
+        Client.user_id == user_id, Client.last_seen < silent_since(minutes))
+        .order_by(Client.last_seen.asc()).limit(limit)))
