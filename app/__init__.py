@@ -75,8 +75,9 @@ def _init_extensions(app):
 
 
 def _register_blueprints(app):
-    from . import api
+    from . import api, ui
     api.init_app(app)
+    ui.init_app(app)  # the operator dashboard (after the API: `/` negotiates, see versions.py)
 
 
 def _register_error_handlers(app):

@@ -2,7 +2,7 @@
 an HTML page for the dashboard."""
 import logging
 
-from flask import jsonify, render_template_string, request
+from flask import jsonify, render_template, render_template_string, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -26,7 +26,9 @@ _HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 
 def wants_json() -> bool:
     path = request.path
-    if path == "/" or path.startswith("/v1") or path in ("/healthz", "/readyz", "/metrics"):
+    if path == "/":  # versions document for API clients, the overview for browsers
+        return request.accept_mimetypes.best_match(["application/json", "text/html"]) != "text/html"
+    if path.startswith("/v1") or path in ("/healthz", "/readyz", "/metrics"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and not request.accept_mimetypes.accept_html
@@ -39,12 +41,23 @@ def error_response(code, title, description, errors=None, headers=None):
             body["errors"] = errors
         response = jsonify(body)
     else:
-        response = render_template_string(_HTML, code=code, title=title, description=description)
-        response = _as_response(response)
+        response = _as_response(_html_page(code, title, description))
     response.status_code = code
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def _html_page(code, title, description) -> str:
+    """The dashboard's error page in its look; the bare page when even that fails (e.g.
+    the database is down and the signed-in user cannot be loaded)."""
+    try:
+        return render_template("errors/error.html", code=code, title=title,
+                               description=description)
+    except Exception:  # noqa: BLE001 - an error page must always render
+        log.warning("error page template failed; answering the bare page", exc_info=True)
+        db.session.rollback()
+        return render_template_string(_HTML, code=code, title=title, description=description)
 
 
 def _as_response(body):

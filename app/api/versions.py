@@ -1,7 +1,7 @@
 """`GET /` (the versions document, no identity needed) and `GET /v1` (JSON-home)."""
 import json
 
-from flask import Response
+from flask import Response, current_app, make_response, request
 
 from ..auth.identity import current_identity
 from . import blp
@@ -45,5 +45,19 @@ def versions():
     return json_response(VERSIONS, 300)
 
 
+def root():
+    """`/`: the versions document for API clients, the dashboard's overview for browsers
+    (those that prefer text/html to JSON)."""
+    overview = current_app.view_functions.get("ui.overview")
+    wants_html = request.headers.get("HX-Request") == "true" or \
+        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+    if overview and wants_html:
+        response = make_response(overview())
+    else:
+        response = versions()
+    response.vary.add("Accept")
+    return response
+
+
 def init_app(app):
-    app.add_url_rule("/", "versions", versions, methods=["GET"])
+    app.add_url_rule("/", "versions", root, methods=["GET"])
