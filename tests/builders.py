@@ -4,16 +4,21 @@ import json
 
 
 class ApiUser:
-    """Calls /v1 as one user (in noauth mode, by X-User-Id)."""
+    """Calls /v1 as one user: with an API token (X-Auth-Token) when given one, else in
+    noauth mode by X-User-Id."""
 
-    def __init__(self, client, user_id, user_name=None):
+    def __init__(self, client, user_id, user_name=None, token=None):
         self.client = client
         self.user_id = user_id
         self.user_name = user_name or user_id
+        self.token = token
 
     def headers(self, extra=None):
-        h = {"X-User-Id": self.user_id, "X-User-Name": self.user_name,
-             "Accept": "application/json"}
+        if self.token:
+            h = {"X-Auth-Token": self.token, "Accept": "application/json"}
+        else:
+            h = {"X-User-Id": self.user_id, "X-User-Name": self.user_name,
+                 "Accept": "application/json"}
         h.update(extra or {})
         return h
 
@@ -95,3 +100,47 @@ def backup_body(container="/srv/backups", hostname="node1", backup_name="data",
             "storage": "local", "compression": "gzip", "ssh_port": 22, "dry_run": ""}
     body.update(extra)
     return body
+
+
+# --- identity: operators, API tokens, dashboard sign-in (need an app context) ---------------
+
+PASSWORD = "correct horse battery staple"
+
+
+def operator(username, password=PASSWORD, is_admin=False, user_id=None) -> str:
+    """An operator account, created unless it exists; returns its owner id (user_id)."""
+    from app.auth import accounts
+    from app.extensions import db
+    user = accounts.find(username)
+    if user is None:
+        user = accounts.create(username, password, is_admin=is_admin, user_id=user_id)
+        db.session.commit()
+    return user.user_id
+
+
+def api_token(username, label="test") -> str:
+    """A new API token for an existing operator (the plain value)."""
+    from app.auth import accounts, tokens
+    from app.extensions import db
+    _row, plain = tokens.issue(accounts.get(username), label)
+    db.session.commit()
+    return plain
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token a page carries (its <meta name="csrf-token"> or a form's hidden field)."""
+    import re
+    found = re.search(r'name="csrf-token" content="([^"]+)"', html) or \
+        re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def sign_in(client, username, password=PASSWORD, next=None):
+    """Sign in through the real login form; returns the POST's response."""
+    page = client.get("/auth/login" + (f"?next={next}" if next else ""))
+    form = {"username": username, "password": password, "csrf_token": csrf_token(page.text)}
+    if next:
+        form["next"] = next
+    return client.post("/auth/login", data=form)
