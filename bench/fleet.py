@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 import httpx
 import psutil
 
+from .fleet_server import issue_tokens
+
 CAPABILITIES = {
     "supported_actions": ["backup", "restore", "info", "admin", "exec"],
     "supported_modes": ["fs", "mongo", "mysql", "sqlserver", "cinder", "glance",
@@ -63,6 +65,7 @@ class Settings:
     seed: int = 7
     server_log: str | None = None
     request_timeout: float = 35.0     # above gunicorn's 30 s worker timeout
+    auth_mode: str = "token"          # token: one operator + API token per tenant
 
 
 @dataclass
@@ -92,6 +95,7 @@ class Api:
 
     def __init__(self, base_url: str, recorder: Recorder, timeout: float, connections: int):
         self.recorder = recorder
+        self.tokens: dict[str, str] = {}  # user_id -> API token; none: AUTH_MODE=noauth
         self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout,
                                         limits=httpx.Limits(max_connections=connections,
                                                             max_keepalive_connections=0))
@@ -99,11 +103,14 @@ class Api:
     async def aclose(self):
         await self.client.aclose()
 
-    @staticmethod
-    def headers(user_id: str) -> dict:
-        # AUTH_MODE=noauth: the caller names itself, as the scheduler's token would.
-        return {"X-User-Id": user_id, "Content-Type": "application/json",
-                "Accept": "application/json", "User-Agent": "python-requests/2.32.5"}
+    def headers(self, user_id: str) -> dict:
+        h = {"Content-Type": "application/json", "Accept": "application/json",
+             "User-Agent": "python-requests/2.32.5"}
+        if self.tokens:
+            h["X-Auth-Token"] = self.tokens[user_id]   # what the scheduler sends
+        else:
+            h["X-User-Id"] = user_id                    # AUTH_MODE=noauth
+        return h
 
     async def call(self, op: str, user_id: str, method: str, path: str, body=None,
                    record: bool = True):
@@ -448,6 +455,9 @@ async def drive(settings: Settings, base_url: str, database=None, sampler=None) 
     api = Api(base_url, rec, settings.request_timeout, settings.agents + settings.operators + 32)
     fleet = Fleet(settings, api, rec)
     window = FaultWindow()
+    if settings.auth_mode == "token":
+        users = sorted({a.user_id for a in fleet.agents})
+        api.tokens = await asyncio.to_thread(issue_tokens, settings.database_url, users)
     try:
         await fleet.set_up()
         rec.t0 = time.monotonic()
@@ -499,10 +509,10 @@ def run(settings: Settings) -> dict:
         url = settings.database_url
         if url is None:
             database = stack.enter_context(PrivateMariaDB(port=settings.db_port))
-            url = database.url
+            url = settings.database_url = database.url
         migrate(url)
         server = stack.enter_context(Gunicorn(url, settings.port, settings.workers,
-                                              settings.server_log))
+                                              settings.server_log, settings.auth_mode))
         sampler = TreeSampler(server.process.pid)
         summary, rec = asyncio.run(drive(settings, server.base_url, database, sampler))
         if database is not None and not database.ping():
@@ -553,15 +563,18 @@ def main(argv=None):
     parser.add_argument("--fault-at", type=float, help="stop the database this many seconds in")
     parser.add_argument("--fault-down", type=float, default=10)
     parser.add_argument("--server-log", help="gunicorn's output goes here")
+    parser.add_argument("--auth", choices=("token", "noauth"), default="token",
+                        help="token: real API tokens (default); noauth: X-User-Id")
     parser.add_argument("--json", help="also write the summary here")
     args = parser.parse_args(argv)
     settings = Settings(agents=args.agents, duration=args.duration, poll=args.poll,
                         operators=args.operators, workers=args.workers, port=args.port,
                         db_port=args.db_port, database_url=args.database_url,
                         fault_at=args.fault_at, fault_down=args.fault_down,
-                        server_log=args.server_log)
+                        server_log=args.server_log, auth_mode=args.auth)
     summary = run(settings)
     print_report(summary)
+    print(f"auth: {settings.auth_mode}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(summary, fh, indent=2)

@@ -22,7 +22,9 @@ def available() -> str | None:
 
 
 class PrivateMariaDB:
-    def __init__(self, port: int = 13307, basedir: str | None = None):
+    """port None: no TCP at all, only the unix socket (nothing to collide with)."""
+
+    def __init__(self, port: int | None = 13307, basedir: str | None = None):
         self.port = port
         self._own_basedir = basedir is None
         self.basedir = basedir or tempfile.mkdtemp(prefix="freezer-mariadb-")
@@ -33,6 +35,8 @@ class PrivateMariaDB:
 
     @property
     def url(self) -> str:
+        if self.port is None:
+            return f"mysql+mysqldb://root@localhost/{DATABASE}?charset=utf8mb4&unix_socket={self.socket}"
         return f"mysql+mysqldb://root@127.0.0.1:{self.port}/{DATABASE}?charset=utf8mb4"
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -58,8 +62,10 @@ class PrivateMariaDB:
     def start(self, timeout: float = 60):
         if self.process and self.process.poll() is None:
             return
-        args = [MARIADBD, "--no-defaults", f"--datadir={self.datadir}", f"--port={self.port}",
-                "--bind-address=127.0.0.1", f"--socket={self.socket}",
+        network = ["--skip-networking"] if self.port is None else \
+            [f"--port={self.port}", "--bind-address=127.0.0.1"]
+        args = [MARIADBD, "--no-defaults", f"--datadir={self.datadir}", *network,
+                f"--socket={self.socket}",
                 f"--pid-file={os.path.join(self.basedir, 'mariadb.pid')}",
                 f"--log-error={self.log}", "--user=" + _user(), "--skip-name-resolve",
                 "--max-connections=500", "--innodb-buffer-pool-size=64M",
@@ -98,8 +104,10 @@ class PrivateMariaDB:
     def connect(self, database: str | None = DATABASE):
         import MySQLdb
         kwargs = {"db": database} if database else {}
-        return MySQLdb.connect(host="127.0.0.1", port=self.port, user="root", passwd="",
-                               connect_timeout=2, charset="utf8mb4", **kwargs)
+        where = {"unix_socket": self.socket} if self.port is None else \
+            {"host": "127.0.0.1", "port": self.port}
+        return MySQLdb.connect(**where, user="root", passwd="", connect_timeout=2,
+                               charset="utf8mb4", **kwargs)
 
     def ping(self) -> bool:
         try:

@@ -16,7 +16,7 @@ BIN = os.path.dirname(sys.executable)
 
 def app_env(database_url: str, **extra) -> dict:
     env = dict(os.environ, DATABASE_URL=database_url, FLASK_APP="wsgi",
-               AUTH_MODE=extra.pop("auth_mode", os.environ.get("FLEET_AUTH_MODE", "noauth")),
+               AUTH_MODE=extra.pop("auth_mode", "token"),
                SECRET_KEY="fleet-not-secret")
     env.update({k: str(v) for k, v in extra.items()})
     return env
@@ -27,9 +27,31 @@ def migrate(database_url: str) -> None:
                    env=app_env(database_url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def issue_tokens(database_url: str, user_ids) -> dict:
+    """AUTH_MODE=token: one operator per owner id (username = owner id) and an API token
+    each, made with the app's own services, as `flask users create` / `flask tokens create`
+    would. Returns {user_id: token}."""
+    from app import create_app
+    from app.auth import accounts, tokens
+    from app.extensions import db
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "AUTH_MODE": "token",
+                      "SECRET_KEY": "fleet-not-secret"})
+    out = {}
+    with app.app_context():
+        for user_id in user_ids:
+            user = accounts.find(user_id) or accounts.create(
+                user_id, "fleet password " + user_id, user_id=user_id)
+            out[user_id] = tokens.issue(user, "fleet")[1]
+        db.session.commit()
+        db.engine.dispose()
+    return out
+
+
 class Gunicorn:
-    def __init__(self, database_url: str, port: int, workers: int = 4, log_path: str | None = None):
+    def __init__(self, database_url: str, port: int, workers: int = 4, log_path: str | None = None,
+                 auth_mode: str = "token"):
         self.database_url = database_url
+        self.auth_mode = auth_mode
         self.port = port
         self.workers = workers
         self.log_path = log_path or os.devnull
@@ -49,7 +71,7 @@ class Gunicorn:
 
     def start(self, timeout: float = 60):
         self._log = open(self.log_path, "ab")
-        env = app_env(self.database_url, GUNICORN_WORKERS=self.workers,
+        env = app_env(self.database_url, auth_mode=self.auth_mode, GUNICORN_WORKERS=self.workers,
                       FREEZER_API_BIND=f"127.0.0.1:{self.port}")
         self.process = subprocess.Popen(
             [os.path.join(BIN, "gunicorn"), "--config", "gunicorn.conf.py",
@@ -152,7 +174,12 @@ class TreeSampler:
 
     def report(self) -> dict:
         mib = 1024 * 1024
+        t0 = self.samples[0][0] if self.samples else 0
+        by_minute = {}
+        for when, total in self.samples:  # the last sample of each minute
+            by_minute[int((when - t0) // 60)] = round(total / mib, 1)
         return {
+            "total_rss_mib_by_minute": list(by_minute.values()),
             "cpu_seconds": round(self.cpu_seconds, 1),
             "cpu_percent_of_one_core": round(100 * self.cpu_seconds / self.wall, 1) if self.wall else 0,
             "peak_rss_mib": round(self.peak_rss / mib, 1),
