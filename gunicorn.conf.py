@@ -1,8 +1,69 @@
-"""gunicorn settings; `make run` and deployments use this file."""
+"""gunicorn settings; `make run` and deployments use this file:
+    gunicorn --config gunicorn.conf.py wsgi:app
+
+Every value can be overridden on the command line or by the variables named below."""
+import glob
 import multiprocessing
 import os
+import sys
 
-bind = os.environ.get("FREEZER_API_BIND", "127.0.0.1:9090")
-workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8)))
-timeout = 30
-graceful_timeout = 30
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+
+def _app_config():
+    """HOST/PORT as the app reads them: the environment, then FREEZER_API_CONFIG."""
+    from flask import Config as FlaskConfig
+
+    from config import Config
+    cfg = FlaskConfig(HERE)
+    cfg.from_object(Config)
+    if os.environ.get("FREEZER_API_CONFIG"):
+        cfg.from_pyfile(os.environ["FREEZER_API_CONFIG"])
+    return cfg
+
+
+_cfg = _app_config()
+bind = os.environ.get("FREEZER_API_BIND") or f"{_cfg['HOST']}:{_cfg['PORT']}"
+# Sync workers: the work is short database round trips. 2 x CPUs + 1, at most 16 (each
+# worker holds its own database connection pool).
+workers = int(os.environ.get("GUNICORN_WORKERS") or min(2 * multiprocessing.cpu_count() + 1, 16))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On SIGTERM/SIGHUP a worker finishes the request in hand (up to this long) before exiting.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = 5
+# Recycle workers now and then (jittered so they do not all restart together).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
+max_requests_jitter = max_requests // 10
+# Behind a load balancer / reverse proxy on the same host, trust its X-Forwarded-* only.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl), which
+# several servers on one host would fight over: off unless a path is given.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or None
+control_socket_disable = control_socket is None
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Combined format plus the request id (the app's own log lines carry the same id) and
+# the time taken in microseconds.
+access_log_format = ('%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '
+                     '%({x-openstack-request-id}o)s %(D)s')
+
+# Prometheus multiprocess mode: every worker writes its counters to this per-host
+# directory, /metrics sums them. Set before any worker imports prometheus_client.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(HERE, "instance", "prometheus"))
+
+
+def on_starting(server):
+    """Start from an empty metrics directory: files of a previous run would be summed in."""
+    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(path, exist_ok=True)
+    for name in glob.glob(os.path.join(path, "*.db")):
+        os.remove(name)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)

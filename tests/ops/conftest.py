@@ -1,0 +1,71 @@
+"""Databases of their own for the operations tests (they create, migrate and drop whole
+schemas): a SQLite file, or a throwaway database on TEST_DATABASE_URL's server."""
+import contextlib
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.extensions import db
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.dirname(sys.executable)
+
+
+@contextlib.contextmanager
+def fresh_database(directory):
+    """An empty database on the engine under test; dropped afterwards."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{directory / 'ops.sqlite'}"
+        return
+    url = make_url(server)
+    name = f"freezer_ops_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url.set(database=""))
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        admin.dispose()
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path):
+    with fresh_database(tmp_path) as url:
+        yield url
+
+
+def app_on(url, **config):
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "AUTH_MODE": "noauth",
+                       "SECRET_KEY": "test-secret", **config})
+
+
+def migrate(url, revision="head"):
+    app = app_on(url)
+    with app.app_context():
+        from flask_migrate import upgrade
+        upgrade(revision=revision)
+        db.engine.dispose()
+
+
+def server_env(url, **extra):
+    """The environment of a server or command run against `url` (nothing inherited that
+    would point it elsewhere)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("FREEZER_API_CONFIG", "TEST_DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR")}
+    env.update({"DATABASE_URL": url, "SECRET_KEY": "test-secret"})
+    env.update(extra)
+    return env
+
+
+def run(args, url, stdin=subprocess.DEVNULL, **env):
+    return subprocess.run(args, env=server_env(url, **env), cwd=ROOT, stdin=stdin,
+                          capture_output=True, text=True, timeout=120)
