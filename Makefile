@@ -9,7 +9,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := default-libmysqlclient-dev build-essential pkg-config
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench
+.PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench openapi
 
 run: install migrate
 	@$(BIN)/flask users bootstrap
@@ -30,11 +30,12 @@ migrate: install
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	@$(MAKE) --no-print-directory system-packages
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .  # this checkout: `freezer-manage` in $(BIN)
 	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
@@ -47,6 +48,10 @@ system-packages:
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+
+# The OpenAPI file kept in the repo; tests/ops/test_openapi_file.py fails when it drifts.
+openapi: install
+	AUTH_MODE=token $(BIN)/flask openapi write --format json openapi.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache
