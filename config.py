@@ -53,3 +53,10 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     LOGIN_LIMIT_PER_USER = os.environ.get("LOGIN_LIMIT_PER_USER", "5 per minute;20 per hour")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
+
+    # Schedules (app/services/schedules.py). Naive schedule times are the agent host's local
+    # time; the server reads them in this zone and states forecasts in UTC.
+    SCHEDULE_TIMEZONE = os.environ.get("SCHEDULE_TIMEZONE", "UTC")
+    # Run history retention, applied by `flask runs prune` (0 = no limit of that kind).
+    RUNS_KEEP_LAST = int(os.environ.get("RUNS_KEEP_LAST", "100"))
+    RUNS_KEEP_DAYS = int(os.environ.get("RUNS_KEEP_DAYS", "90"))

@@ -87,6 +87,8 @@ def _register_error_handlers(app):
 
 def _register_commands(app):
     from . import models  # noqa: F401  (so `flask db` sees every table)
+    from . import runs_cli
+    runs_cli.init_app(app)  # `flask runs prune`
 
 
 def _register_operations(app):

@@ -23,7 +23,9 @@ def init_app(app):
     from ..extensions import api
     # the resource modules add their routes to blp when imported
     from . import actions, backups, clients, jobs, openapi, sessions, versions  # noqa: F401
+    from . import client_status, forecast, runs  # noqa: F401  (schedules: computed facts)
     api.init_app(app)
     openapi.register_components(api.spec)
     api.register_blueprint(blp)
+    openapi.document_path_ids(api.spec)
     versions.init_app(app)

@@ -3,7 +3,7 @@ from flask.views import MethodView
 
 from ..auth.identity import current_identity
 from ..models import Job
-from ..services import documents, jobs
+from ..services import documents, jobs, last_seen
 from . import blp
 from .conventions import (COMMON_ERRORS, ERROR, ListArgs, created, doc, envelope, id_answer,
                           if_match, item, json_response, listing, no_content, request_json,
@@ -25,8 +25,11 @@ class Jobs(MethodView):
                    responses={200: ("The page", envelope("jobs", "Job")), **COMMON_ERRORS}))
     def get(self, args):
         me = current_identity()
-        rows = documents.list_docs(Job, me.user_id, search_from_request(args),
-                                   args["limit"], args["offset"])
+        search = search_from_request(args)
+        polled = last_seen.polled_client_id(search)
+        if polled:  # an agent polling its jobs: it is alive (written at most once a minute)
+            last_seen.touch(me.user_id, polled)
+        rows = documents.list_docs(Job, me.user_id, search, args["limit"], args["offset"])
         return listing("jobs", rows)
 
     @blp.doc(**doc(summary="Create a job", body="JobCreate",

@@ -3,7 +3,8 @@ from .action import Action
 from .backup import Backup
 from .client import Client
 from .job import Job
+from .run import Run
 from .session import Session
 from .user import ApiToken, User
 
-__all__ = ["Action", "ApiToken", "Backup", "Client", "Job", "Session", "User"]
+__all__ = ["Action", "ApiToken", "Backup", "Client", "Job", "Run", "Session", "User"]

@@ -1,6 +1,6 @@
 """Backup metadata posted by agents after each run."""
 from ..models import Backup
-from . import documents
+from . import documents, runs
 from .errors import BadRequest, Conflict
 from .schemas import BACKUP_METADATA
 from .validation import require_object, validate
@@ -32,4 +32,6 @@ def create_backup(user_id: str, user_name: str | None, body) -> Backup:
     row = Backup(user_id=user_id)
     row.set_doc({"backup_id": backup_id, "user_id": user_id, "user_name": user_name,
                  "backup_metadata": meta})
-    return documents.add(row)
+    documents.add(row)
+    runs.attach_backup(row)  # a backup of a running job joins that run's history
+    return row

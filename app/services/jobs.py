@@ -3,7 +3,7 @@ import copy
 import uuid
 
 from ..models import Job
-from . import actions, clients, clock, documents, sessions
+from . import actions, clients, clock, documents, runs, schedules, sessions
 from .errors import BadRequest
 from .merge import deep_merge
 from .schemas import JOB, JOB_PATCH
@@ -77,6 +77,7 @@ def _prepare_full(user_id: str, job_id: str, body: dict) -> dict:
     body["user_id"] = user_id
     body.setdefault("job_schedule", {})
     validate(JOB, body)
+    schedules.validate_schedule(body["job_schedule"])
     _normalise(body)
     clients.check_capabilities(user_id, body.get("client_id"), body["job_actions"])
     actions.materialise(user_id, body["job_actions"])
@@ -103,7 +104,15 @@ def replace(user_id: str, job_id: str, body, if_match=None) -> Job:
     if row is None:
         return _store_new(user_id, doc)
     documents.check_if_match(row, if_match)
-    return documents.write(row, doc)
+    return _write(row, doc)
+
+
+def _write(row: Job, doc: dict) -> Job:
+    """Store a new version and record a run starting or ending (old vs new status/result)."""
+    old = row.doc
+    documents.write(row, doc)
+    runs.record_change(row.user_id, row.job_id, old, row.doc)
+    return row
 
 
 def patch(user_id: str, job_id: str, body, if_match=None) -> Job:
@@ -114,11 +123,17 @@ def patch(user_id: str, job_id: str, body, if_match=None) -> Job:
     documents.check_if_match(row, if_match)
     expand_action_defaults(changes, row.doc.get("job_actions"))
     validate(JOB_PATCH, changes)
+    if isinstance(changes.get("job_schedule"), dict):
+        stored = row.doc.get("job_schedule") or {}
+        merged = deep_merge(stored, changes["job_schedule"])
+        # only a changed schedule is re-checked: agents PATCH stored documents back whole
+        if schedules.changed(stored, merged):
+            schedules.validate_schedule(merged)
     if "job_actions" in changes:
         clients.check_capabilities(user_id, changes.get("client_id", row.doc.get("client_id")),
                                    changes["job_actions"])
         actions.materialise(user_id, changes["job_actions"])
-    return documents.write(row, _normalise(deep_merge(row.doc, changes)))
+    return _write(row, _normalise(deep_merge(row.doc, changes)))
 
 
 def send_event(user_id: str, job_id: str, body) -> str:
@@ -140,7 +155,7 @@ def send_event(user_id: str, job_id: str, body) -> str:
         # last-v1: a finished job can be re-run only if its status leaves "completed".
         schedule["status"] = ""
         schedule["result"] = ""
-    documents.write(row, doc)
+    _write(row, doc)
     return "success"
 
 

@@ -1,0 +1,54 @@
+"""/v1/jobs/{job_id}/runs: the run history agents' reports build (services/runs.py)."""
+import marshmallow as ma
+
+from ..auth.identity import current_identity
+from ..models import Job
+from ..services import documents, runs
+from . import blp
+from .conventions import COMMON_ERRORS, ERROR, doc, json_response
+
+RUN = {
+    "type": "object",
+    "properties": {
+        "run_id": {"type": "integer"}, "job_id": {"type": "string"},
+        "client_id": {"type": "string", "nullable": True},
+        "state": {"type": "string", "enum": ["running", "ended"]},
+        "started_at": {"type": "string", "format": "date-time"},
+        "ended_at": {"type": "string", "format": "date-time", "nullable": True},
+        "duration": {"type": "number", "nullable": True, "description": "seconds"},
+        "result": {"type": "string", "nullable": True,
+                   "description": "success, fail, aborted; \"\" when the run left running "
+                                  "without one; null while running"},
+        "backup_count": {"type": "integer"},
+        "backups": {"type": "array", "items": {"type": "object"}},
+        "backup_size_compressed": {"type": "number", "nullable": True, "description": "MB"},
+        "backup_size_uncompressed": {"type": "number", "nullable": True, "description": "MB"}}}
+RUNS = {"type": "object", "required": ["runs"],
+        "properties": {"runs": {"type": "array", "items": RUN},
+                       "last_run": dict(RUN, nullable=True),
+                       "last_success": dict(RUN, nullable=True)}}
+
+
+class PageArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    limit = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=1, max=1000),
+                              metadata={"description": "page size, 1 to 1000"})
+    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0),
+                               metadata={"description": "runs to skip"})
+
+
+@blp.route("/jobs/<string:job_id>/runs", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.doc(**doc(summary="The job's runs, newest first, with its last and last successful run",
+               responses={200: ("The page", RUNS), 404: ("No such job", ERROR),
+                          **COMMON_ERRORS}))
+def job_runs(args, job_id):
+    me = current_identity()
+    row = documents.get(Job, me.user_id, job_id)
+    page = runs.list_runs(me.user_id, row.job_id, args["limit"], args["offset"])
+    return json_response({
+        "runs": [runs.view(run) for run in page],
+        "last_run": runs.view(runs.last_run(me.user_id, row.job_id)),
+        "last_success": runs.view(runs.last_success(me.user_id, row.job_id))})

@@ -1,0 +1,39 @@
+from datetime import datetime
+
+from sqlalchemy import Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import IdString, JSONText, PrimaryKey, Timestamp
+
+
+class Run(db.Model):
+    """One execution of a job, as its agent reported it: opened when the job moves to
+    `running`, closed by its next result or move out of running. Kept apart from the job
+    document, which agents PATCH back whole (DECISIONS.md, Jobs)."""
+
+    __tablename__ = "runs"
+
+    pk: Mapped[int] = mapped_column(PrimaryKey(), primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
+    job_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
+    client_id: Mapped[str | None] = mapped_column(IdString(255))
+    started_at: Mapped[datetime] = mapped_column(Timestamp(), nullable=False)
+    # NULL while the run is open
+    ended_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    # success | fail | aborted | "" (left running without a result); NULL while open
+    result: Mapped[str | None] = mapped_column(String(16))
+    backup_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # [{"backup_id", "backup_size_compressed", "backup_size_uncompressed"}] as posted
+    backups: Mapped[list] = mapped_column(JSONText(), nullable=False, default=list)
+
+    __table_args__ = (
+        # a job's runs newest first (pk order), its open run, its last success
+        Index("ix_runs_user_job", "user_id", "job_id", "pk"),
+        Index("ix_runs_user_job_result", "user_id", "job_id", "result"),
+        Index("ix_runs_started_at", "started_at"),
+    )
+
+    @property
+    def open(self) -> bool:
+        return self.ended_at is None

@@ -1,0 +1,90 @@
+"""Silent agents: when each client last registered or polled its jobs, and its status.
+
+`last_seen` is a column beside the client document, never inside it: agents read their
+client document back (DECISIONS.md, Clients)."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+
+from ..extensions import db
+from ..models import Backup, Client, Job
+from . import clock, documents, runs
+
+# A poll moves last_seen at most this often per client: agents poll every few seconds.
+RESOLUTION = timedelta(seconds=60)
+MAX_JOBS = 1000
+
+
+def polled_client_id(search) -> str | None:
+    """The client an agent's poll is for: its `match` on client_id (body or query)."""
+    for key, value in search.match:
+        if key == "client_id" and isinstance(value, str) and value:
+            return value
+    return None
+
+
+def touch(user_id: str, client_id: str) -> bool:
+    """Record that the client was heard from. Reads first, and writes only when the stored
+    time is a minute old, with a conditional UPDATE in its own short transaction: polling
+    never turns into one write per poll, and two workers cannot both write (the WHERE
+    re-checks). Returns whether it wrote."""
+    now = clock.utcnow()
+    cutoff = now - RESOLUTION
+    stmt = select(Client.last_seen).where(Client.user_id == user_id,
+                                          Client.client_id == client_id)
+    seen = db.session.execute(stmt).first()
+    if seen is None or (seen[0] is not None and seen[0] >= cutoff):
+        return False  # not registered, or seen within the last minute
+    with db.engine.begin() as connection:
+        written = connection.execute(
+            update(Client)
+            .where(Client.user_id == user_id, Client.client_id == client_id,
+                   or_(Client.last_seen.is_(None), Client.last_seen < cutoff))
+            .values(last_seen=now))
+    return written.rowcount > 0
+
+
+def _backup_view(row: Backup | None) -> dict | None:
+    if row is None:
+        return None
+    meta = row.doc.get("backup_metadata") or {}
+    return {"backup_id": row.backup_id, "backup_name": row.backup_name,
+            "time_stamp": row.time_stamp, "level": row.level, "job_id": row.job_id,
+            **{key: meta.get(key) for key in runs.SIZE_KEYS if key in meta}}
+
+
+def status(user_id: str, client_id: str, now: datetime | None = None) -> dict:
+    """A client's last_seen, its jobs (with their last run) and its last backup."""
+    client = documents.get(Client, user_id, client_id)
+    now = now or clock.utcnow()
+    jobs = list(db.session.scalars(
+        select(Job).where(Job.user_id == user_id, Job.client_id == client_id)
+        .order_by(Job.pk).limit(MAX_JOBS + 1)))
+    hostname = client.hostname
+    # Agents post backups under their hostname; jobs tie them to the client exactly.
+    job_ids = [job.job_id for job in jobs[:MAX_JOBS]]
+    clauses = [Backup.job_id.in_(job_ids)] if job_ids else []
+    if hostname:
+        clauses.append(Backup.hostname == hostname)
+    last_backup = None
+    if clauses:
+        last_backup = db.session.scalars(
+            select(Backup).where(Backup.user_id == user_id, or_(*clauses))
+            .order_by(Backup.time_stamp.desc(), Backup.pk.desc()).limit(1)).first()
+    last_runs = runs.last_runs(user_id, job_ids)
+    seconds = None
+    if client.last_seen is not None:
+        seconds = max(0, int((now - client.last_seen).total_seconds()))
+    return {
+        "client_id": client.client_id,
+        "hostname": hostname,
+        "last_seen": runs.iso(client.last_seen),
+        "seconds_since_seen": seconds,
+        "jobs": [{"job_id": job.job_id, "description": job.doc.get("description", ""),
+                  "status": job.status or "", "event": job.event or "",
+                  "result": job.result or "",
+                  "last_run": runs.view(last_runs.get(job.job_id))}
+                 for job in jobs[:MAX_JOBS]],
+        "jobs_truncated": len(jobs) > MAX_JOBS,
+        "last_backup": _backup_view(last_backup),
+    }

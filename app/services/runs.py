@@ -1,0 +1,166 @@
+"""Run history: what each execution of a job did, built from what the agent reports.
+
+A job moving to `running` opens a run; its next `result` (success, fail, aborted) or its
+move out of `running` closes it. Backups posted with the job's id while a run is open are
+attached to it. Times are the server's clock (the one clock), not the agent's."""
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, delete, func, select
+
+from ..extensions import db
+from ..models import Job, Run
+from . import clock, documents
+
+RESULTS = ("success", "fail", "aborted")
+SIZE_KEYS = ("backup_size_compressed", "backup_size_uncompressed")  # MB, as agents report
+
+
+def _schedule(doc) -> dict:
+    schedule = doc.get("job_schedule") if isinstance(doc, dict) else None
+    return schedule if isinstance(schedule, dict) else {}
+
+
+def open_run(user_id: str, job_id: str, for_update: bool = False) -> Run | None:
+    stmt = (select(Run).where(Run.user_id == user_id, Run.job_id == job_id,
+                              Run.ended_at.is_(None))
+            .order_by(Run.pk.desc()).limit(1))
+    if for_update:
+        stmt = documents.locked(stmt)
+    return db.session.scalars(stmt).first()
+
+
+def _close(run: Run, result: str) -> None:
+    run.ended_at = clock.utcnow()
+    run.result = result
+
+
+def record_change(user_id: str, job_id: str, old_doc, new_doc) -> None:
+    """The hook every job write calls with the document before and after it. Runs only
+    when status or result changed, so the agent's repeated whole-document PATCHes
+    (current_pid, ...) cost nothing here."""
+    old, new = _schedule(old_doc), _schedule(new_doc)
+    old_status, new_status = old.get("status"), new.get("status")
+    old_result, new_result = old.get("result"), new.get("result")
+    if old_status == new_status and old_result == new_result:
+        return
+    current = open_run(user_id, job_id, for_update=True)
+    if new_status == "running" and old_status != "running":
+        if current is not None:  # the agent restarted mid-run: that run never reported
+            _close(current, "")
+        client_id = new_doc.get("client_id") if isinstance(new_doc, dict) else None
+        db.session.add(Run(user_id=user_id, job_id=job_id, started_at=clock.utcnow(),
+                           client_id=client_id if isinstance(client_id, str) else None,
+                           backup_count=0, backups=[]))
+    elif current is not None:
+        if new_result in RESULTS and new_result != old_result:
+            _close(current, new_result)
+        elif new_status != "running":
+            _close(current, new_result if new_result in RESULTS else "")
+    db.session.flush()
+
+
+def _size(meta: dict, key: str):
+    value = meta.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value
+
+
+def attach_backup(backup) -> None:
+    """A backup posted with `job_id` while that job has an open run joins the run."""
+    meta = (backup.doc or {}).get("backup_metadata") or {}
+    job_id = meta.get("job_id")
+    if not isinstance(job_id, str) or not job_id:
+        return
+    run = open_run(backup.user_id, job_id, for_update=True)
+    if run is None:
+        return
+    entry = {"backup_id": backup.backup_id}
+    entry.update({key: _size(meta, key) for key in SIZE_KEYS})
+    run.backups = list(run.backups or []) + [entry]
+    run.backup_count = len(run.backups)
+    db.session.flush()
+
+
+# --- reading -----------------------------------------------------------------------------
+
+def list_runs(user_id: str, job_id: str, limit: int, offset: int) -> list[Run]:
+    """The job's runs, newest first."""
+    stmt = (select(Run).where(Run.user_id == user_id, Run.job_id == job_id)
+            .order_by(Run.pk.desc()).limit(limit).offset(offset))
+    return list(db.session.scalars(stmt))
+
+
+def last_run(user_id: str, job_id: str) -> Run | None:
+    runs = list_runs(user_id, job_id, 1, 0)
+    return runs[0] if runs else None
+
+
+def last_runs(user_id: str, job_ids: list[str]) -> dict[str, Run]:
+    """The newest run of each of these jobs, in one query."""
+    if not job_ids:
+        return {}
+    newest = (select(func.max(Run.pk)).where(Run.user_id == user_id, Run.job_id.in_(job_ids))
+              .group_by(Run.job_id))
+    return {run.job_id: run for run in db.session.scalars(select(Run).where(Run.pk.in_(newest)))}
+
+
+def last_success(user_id: str, job_id: str) -> Run | None:
+    stmt = (select(Run).where(Run.user_id == user_id, Run.job_id == job_id,
+                              Run.result == "success")
+            .order_by(Run.pk.desc()).limit(1))
+    return db.session.scalars(stmt).first()
+
+
+def iso(value: datetime | None) -> str | None:
+    """Stored times are naive UTC; answer them as ISO 8601 with a Z."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _total(backups: list, key: str):
+    sizes = [b.get(key) for b in backups if b.get(key) is not None]
+    return sum(sizes) if sizes else None
+
+
+def view(run: Run | None) -> dict | None:
+    if run is None:
+        return None
+    backups = list(run.backups or [])
+    duration = None
+    if run.ended_at is not None:
+        duration = round((run.ended_at - run.started_at).total_seconds(), 3)
+    return {"run_id": run.pk, "job_id": run.job_id, "client_id": run.client_id,
+            "state": "running" if run.ended_at is None else "ended",
+            "started_at": iso(run.started_at), "ended_at": iso(run.ended_at),
+            "duration": duration, "result": run.result,
+            "backup_count": run.backup_count, "backups": backups,
+            **{key: _total(backups, key) for key in SIZE_KEYS}}
+
+
+# --- retention ---------------------------------------------------------------------------
+
+def prune(keep_last: int = 0, keep_days: int = 0, now: datetime | None = None) -> int:
+    """Delete ended runs beyond the last `keep_last` of their job AND older than
+    `keep_days` days (a limit of 0 is not applied), and runs whose job is gone.
+    Open runs are kept. Returns how many were deleted."""
+    now = now or clock.utcnow()
+    ranked = select(Run.pk, Run.started_at, Run.ended_at,
+                    func.row_number().over(partition_by=(Run.user_id, Run.job_id),
+                                           order_by=Run.pk.desc()).label("position")).subquery()
+    doomed = []
+    if keep_last or keep_days:
+        conditions = [ranked.c.ended_at.is_not(None)]
+        if keep_last:
+            conditions.append(ranked.c.position > keep_last)
+        if keep_days:
+            conditions.append(ranked.c.started_at < now - timedelta(days=keep_days))
+        doomed += db.session.scalars(select(ranked.c.pk).where(and_(*conditions))).all()
+    orphan = ~select(Job.pk).where(Job.user_id == Run.user_id, Job.job_id == Run.job_id).exists()
+    doomed += db.session.scalars(select(Run.pk).where(orphan)).all()
+    doomed = sorted(set(doomed))
+    for start in range(0, len(doomed), 1000):
+        db.session.execute(delete(Run).where(Run.pk.in_(doomed[start:start + 1000])))
+    db.session.flush()
+    return len(doomed)
