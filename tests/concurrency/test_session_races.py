@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from bench.fleet_server import Gunicorn
 from tests.builders import job_body
 
+from .server import start_on_a_free_port
+
 AGENTS = 40
-PORTS = range(18100, 18110)
 
 
 @pytest.fixture(scope="module")
@@ -23,15 +23,11 @@ def server(database_url, tmp_path_factory):
         pytest.skip("row-lock races need MariaDB/MySQL: run with TEST_DATABASE_URL "
                     "(make test-mariadb); on SQLite writing requests are serialised anyway")
     log = tmp_path_factory.mktemp("gunicorn") / "server.log"
-    last_error = None
-    for port in PORTS:  # our own ports; another run may hold one
-        try:
-            with Gunicorn(database_url, port, workers=4, log_path=str(log)) as gunicorn:
-                yield gunicorn.base_url
-                return
-        except RuntimeError as exc:
-            last_error = exc
-    pytest.fail(f"could not start gunicorn on ports {PORTS[0]}-{PORTS[-1]}: {last_error}")
+    gunicorn = start_on_a_free_port(database_url, workers=4, log_path=str(log))
+    try:
+        yield gunicorn.base_url
+    finally:
+        gunicorn.__exit__()
 
 
 class Agent:
