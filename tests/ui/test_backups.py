@@ -1,0 +1,83 @@
+"""Backups: filters in the URL, grouping by backup set with the level chain, delete with
+confirmation, restore onto another client as a stopped restore job."""
+import re
+from urllib.parse import quote
+
+from tests.builders import backup_body, client_body
+
+DAY = 86400
+T0 = 1795744129  # 2026-11-27
+
+
+def _load(alice):
+    for level, offset in ((0, 0), (1, 1), (2, 2)):
+        alice.post("/v1/backups/", backup_body(hostname="node1", level=level,
+                                               time_stamp=T0 + offset * 3600))
+    alice.post("/v1/backups/", backup_body(hostname="node2", backup_name="db", level=0,
+                                           time_stamp=T0 - 3 * DAY))
+    return {b["backup_metadata"]["hostname"] + str(b["backup_metadata"]["curr_backup_level"]):
+            b["backup_id"] for b in alice.get("/v1/backups?limit=100").get_json()["backups"]}
+
+
+def test_grouped_by_set_with_level_chain(ui, alice):
+    _load(alice)
+    text = ui.get("/backups").text
+    assert text.count('class="backup-set"') == 2
+    assert "chain: L0 → L1 → L2" in text
+    assert text.index("of <a") < text.index("db</strong>")  # newest set first
+
+
+def test_filters_live_in_the_url(ui, alice):
+    _load(alice)
+    text = ui.get("/backups?hostname=node2").text
+    assert text.count('class="backup"') == 1 and 'value="node2"' in text
+    assert ui.get("/backups?level=2", htmx=True).text.count('class="backup"') == 1
+    assert ui.get("/backups?from=2026-11-27&to=2026-11-27").text.count('class="backup"') == 3
+    assert "No backup matches" in ui.get("/backups?backup_name=nothing").text
+    bad = ui.get("/backups?from=27/11/2026")
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
+
+
+def test_paging(ui, alice):
+    _load(alice)
+    first = ui.get("/backups?limit=2").text
+    assert first.count('class="backup"') == 2 and "offset=2" in first
+    assert ui.get("/backups?limit=2&offset=2").text.count('class="backup"') == 2
+
+
+def test_delete_asks_first(ui, alice):
+    ids = _load(alice)
+    url = "/backups/delete?id=" + quote(ids["node10"], safe="")
+    confirm = ui.get(url)
+    assert confirm.status_code == 200 and "Delete this backup?" in confirm.text
+    assert len(alice.get("/v1/backups?limit=100").get_json()["backups"]) == 4
+    assert ui.post(url).status_code == 302
+    left = {b["backup_id"] for b in alice.get("/v1/backups?limit=100").get_json()["backups"]}
+    assert ids["node10"] not in left and len(left) == 3
+
+
+def test_restore_onto_another_client_creates_a_stopped_job(ui, alice):
+    ids = _load(alice)
+    alice.post("/v1/clients/", client_body("proj_node1", "node1"))
+    alice.post("/v1/clients/", client_body("proj_spare", "spare"))
+    url = "/backups/restore?id=" + quote(ids["node12"], safe="")
+    form = ui.get(url)
+    assert form.status_code == 200 and 'value="proj_spare"' in form.text
+    assert ui.post(url, {"backup_id": ids["node12"], "client_id": "proj_spare",
+                         "restore_abs_path": "relative"}).status_code == 400
+    r = ui.post(url, {"backup_id": ids["node12"], "client_id": "proj_spare",
+                      "restore_abs_path": "/srv/restored"})
+    assert r.status_code == 302
+    job_id = r.headers["Location"].rsplit("/", 1)[1]
+    job = alice.get(f"/v1/jobs/{job_id}").get_json()
+    assert job["client_id"] == "proj_spare"
+    assert job["job_schedule"]["event"] == "stop" and job["job_schedule"]["status"] == "stop"
+    [action] = job["job_actions"]
+    assert action["freezer_action"] == {
+        "action": "restore", "mode": "fs", "backup_name": "data", "container": "/srv/backups",
+        "hostname": "node1", "restore_abs_path": "/srv/restored", "storage": "local",
+        "restore_from_date": "2026-11-27T03:48:49"}
+
+
+def test_empty_state_says_what_to_do(ui):
+    assert "compose a backup job" in ui.get("/backups").text

@@ -1,0 +1,63 @@
+"""Sessions board and the overview."""
+from datetime import timedelta
+
+from app.extensions import db
+from app.models import Client
+from app.services import clock
+from tests.builders import client_body, job_body
+
+
+def test_session_board_add_remove_and_live_result(ui, alice):
+    job_id = alice.create("jobs", job_body(description="db1 dump"))
+    r = ui.post("/sessions/new", {"description": "cluster", "hold_off": "30",
+                                  "schedule-kind": "none"})
+    assert r.status_code == 302
+    session_id = r.headers["Location"].rsplit("/", 1)[1]
+    page = ui.get(f"/sessions/{session_id}").text
+    assert "No job in this session yet" in page and "db1 dump" in page  # offered to add
+    assert ui.post(f"/sessions/{session_id}/jobs", {"job_id": job_id}).status_code == 302
+    assert alice.get(f"/v1/jobs/{job_id}").get_json()["session_id"] == session_id
+    board = ui.get(f"/sessions/{session_id}", htmx=True).text
+    assert board.lstrip().startswith('<article id="session-board"') and "db1 dump" in board
+    assert 'hx-trigger="every 2s"' in board
+    # the agent runs the round: the board shows the result and stops polling
+    alice.post(f"/v1/sessions/{session_id}/action", {"start": {"job_id": job_id, "current_tag": 0}})
+    assert 'data-status="running"' in ui.get(f"/sessions/{session_id}", htmx=True).text
+    alice.post(f"/v1/sessions/{session_id}/action",
+               {"end": {"job_id": job_id, "current_tag": 1, "result": "success"}})
+    board = ui.get(f"/sessions/{session_id}", htmx=True).text
+    assert 'data-status="success"' in board and "hx-trigger" not in board
+    assert ui.post(f"/sessions/{session_id}/jobs/{job_id}/remove").status_code == 302
+    assert alice.get(f"/v1/sessions/{session_id}").get_json()["jobs"] == {}
+
+
+def test_session_with_a_bad_schedule_is_refused_beside_the_field(ui, alice):
+    r = ui.post("/sessions/new", {"description": "x", "schedule-kind": "interval",
+                                  "schedule-schedule_interval": "0 seconds"})
+    assert r.status_code == 400 and 'id="schedule-schedule_interval-error"' in r.text
+    assert alice.get("/v1/sessions").get_json()["sessions"] == []
+
+
+def test_overview_numbers_link_to_their_lists(app, ui, alice):
+    running = alice.create("jobs", job_body(description="busy"))
+    alice.patch(f"/v1/jobs/{running}", {"job_schedule": {"status": "running"}})
+    failed = alice.create("jobs", job_body(description="broken"))
+    alice.patch(f"/v1/jobs/{failed}", {"job_schedule": {"status": "completed", "result": "fail"}})
+    alice.post("/v1/clients/", client_body("proj_quiet", "quiet"))
+    with app.app_context():
+        row = db.session.scalars(db.select(Client).where(Client.client_id == "proj_quiet")).one()
+        row.last_seen = clock.utcnow() - timedelta(hours=3)
+        db.session.commit()
+    text = ui.get("/").text
+    assert '<a href="/jobs?status=running"><span class="n">1</span>' in text
+    assert '<a href="/jobs?failed_within=24"><span class="n">1</span>' in text
+    assert '<span class="n">1</span>clients silent' in text
+    assert "busy" in text and "broken" in text and "quiet" in text
+    listed = ui.get("/jobs?failed_within=24").text
+    assert "broken" in listed and "busy" not in listed
+    assert "quiet" in ui.get("/clients?silent=60&sort=last_seen").text
+
+
+def test_overview_when_empty_says_what_to_do(ui):
+    text = ui.get("/").text
+    assert "Nothing is running" in text and "Compose a job" in text
