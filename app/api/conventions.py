@@ -28,12 +28,26 @@ class FreezerErrorSchema(ma.Schema):
 class FreezerApi(Api):
     ERROR_SCHEMA = FreezerErrorSchema
 
+    def init_app(self, app, *args, **kwargs):
+        # Documents come back with their keys in the order they were written (Flask 3
+        # sorts JSON keys unless told otherwise; JSON_SORT_KEYS is no longer read).
+        app.json.sort_keys = False
+        super().init_app(app, *args, **kwargs)
+
     def _register_error_handlers(self):
         """app/errors.py answers every error of the app (JSON under /v1, HTML elsewhere)."""
 
 
 class FreezerParser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400  # as the original and its clients expect, not 422
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        """Hand the per-field messages to app/errors.py under `errors`, where it reads them
+        (webargs' own abort calls them `messages`): 400 "Invalid parameter" naming the field."""
+        from webargs.flaskparser import abort
+        abort(error_status_code or self.DEFAULT_VALIDATION_STATUS, exc=error,
+              errors=error.messages, messages=error.messages, schema=schema,
+              headers=error_headers)
 
 
 class FreezerBlueprint(Blueprint):

@@ -121,15 +121,22 @@ def _json_equals(model, key: str, value, dialect: str):
     `value` exactly; arrays match when one of their elements does."""
     if dialect in ("mysql", "mariadb"):
         path = _json_path(key) if "." in key else '$**."' + key + '"'
-        found = func.json_contains(func.json_extract(model.doc, path), json.dumps(value))
+        # real characters, not \\u escapes: MariaDB mis-compares escaped astral characters
+        found = func.json_contains(func.json_extract(model.doc, path),
+                                   json.dumps(value, ensure_ascii=False))
         return func.coalesce(found, 0) == 1
     # SQLite: walk the document with json_tree (bare key) or json_each at the path.
     if "." in key:
         rows = func.json_each(model.doc, _json_path(key)).table_valued("key", "atom", "type")
         key_clause = literal(True)
     else:
-        rows = func.json_tree(model.doc).table_valued("key", "atom", "type")
-        key_clause = rows.c.key == key
+        rows = func.json_tree(model.doc).table_valued("key", "atom", "type", "path")
+        # the field itself, or an element of an array stored under that key (its path
+        # ends with the key: `$.client.supported_actions`, `$."a-b"`)
+        in_array = and_(func.typeof(rows.c.key) == "integer",
+                        or_(rows.c.path.endswith("." + key, autoescape=True),
+                            rows.c.path.endswith('."' + key + '"', autoescape=True)))
+        key_clause = or_(rows.c.key == key, in_array)
     value_clause = rows.c.type == "null" if value is None else rows.c.atom == value
     return exists(select(literal(1)).select_from(rows).where(key_clause, value_clause))
 

@@ -1,0 +1,192 @@
+"""Bad input answers a 4xx Freezer JSON error (title + description), never a 500, and writes
+nothing; odd but valid strings are stored and returned verbatim."""
+import json
+
+import pytest
+
+from tests.builders import action_body, backup_body, client_body, job_body
+
+COLLECTIONS = ("jobs", "actions", "clients", "backups")
+
+
+def assert_error(r, status):
+    assert r.status_code == status, (r.status_code, r.data[:300])
+    body = r.get_json()
+    assert body["title"] and body["description"] and body["code"] == status
+    return body
+
+
+def assert_nothing_written(user):
+    for name in COLLECTIONS:
+        assert user.get(f"/v1/{name}/?limit=1000").get_json() == {name: []}, name
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+@pytest.mark.parametrize("raw", ['{"a": ', "{'single': 1}", "nul", '{"a": 1}}', "\xff\xfe"])
+def test_malformed_json_is_400(alice, collection, raw):
+    assert_error(alice.post(f"/v1/{collection}/", raw=raw), 400)
+    assert_error(alice.get(f"/v1/{collection}/", raw=raw), 400)
+    assert_nothing_written(alice)
+
+
+def test_malformed_json_on_item_routes(alice):
+    job_id = alice.create("jobs", job_body())
+    for method, path in (("PATCH", f"/v1/jobs/{job_id}"), ("POST", f"/v1/jobs/{job_id}"),
+                         ("POST", f"/v1/jobs/{job_id}/event")):
+        assert_error(alice.call(method, path, raw="{oops"), 400)
+    assert alice.get(f"/v1/jobs/{job_id}").get_json()["_version"] == 1
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+@pytest.mark.parametrize("body", [None, {}, [], "text", 42, [{"client_id": "x"}]])
+def test_missing_or_non_object_bodies_are_400(alice, collection, body):
+    raw = "" if body is None else None
+    assert_error(alice.post(f"/v1/{collection}/", body, raw=raw), 400)
+    assert_nothing_written(alice)
+
+
+@pytest.mark.parametrize("collection,body,field", [
+    ("jobs", job_body(client_id=5), "client_id"),
+    ("jobs", job_body(job_actions="x"), "job_actions"),
+    ("jobs", job_body(schedule={"status": "sleeping"}), "job_schedule.status"),
+    ("jobs", job_body(schedule={"event": "launch"}), "job_schedule.event"),
+    ("jobs", job_body(schedule={"result": "great"}), "job_schedule.result"),
+    ("jobs", job_body(schedule={"current_pid": "12"}), "job_schedule.current_pid"),
+    ("jobs", job_body(schedule={"current_pid": 1.5}), "job_schedule.current_pid"),
+    ("jobs", job_body(schedule={"schedule_interval": "3 fortnights"}),
+     "job_schedule.schedule_interval"),
+    ("jobs", job_body(schedule={"unknown": 1}), "job_schedule"),
+    ("jobs", job_body(surprise=1), "body"),
+    ("jobs", job_body(session_tag="1"), "session_tag"),
+    ("jobs", job_body(description=None), "description"),
+    ("jobs", job_body(actions=[{"freezer_action": {"action": 44}}]),
+     "job_actions.0.freezer_action.action"),
+    ("jobs", job_body(actions=[{"freezer_action": {"action": "backup"}, "max_retries": "3"}]),
+     "job_actions.0.max_retries"),
+    ("actions", dict(action_body(), action=44), "action"),
+    ("actions", {"max_retries": 1}, "freezer_action"),
+    ("actions", dict(action_body(), mandatory="yes"), "mandatory"),
+    ("clients", client_body(supported_actions=["fly"]), "supported_actions.0"),
+    ("clients", {"hostname": "node1"}, "client_id"),
+    ("clients", client_body("bad%id$"), "client_id"),
+    ("clients", client_body(is_central="yes"), "is_central"),
+    ("backups", backup_body(container=""), "container"),
+    ("backups", backup_body(time_stamp="soon"), "time_stamp"),
+    ("backups", backup_body(curr_backup_level=-1), "curr_backup_level"),
+    ("backups", {"container": "c", "backup_name": "n", "time_stamp": 1}, "hostname"),
+])
+def test_wrong_types_and_unknown_enum_values_are_400_naming_the_field(
+        alice, collection, body, field):
+    err = assert_error(alice.post(f"/v1/{collection}/", body), 400)
+    assert field in err.get("errors", {}) or field in err["description"], err
+    assert_nothing_written(alice)
+
+
+@pytest.mark.parametrize("patch", [
+    {"job_schedule": {"status": "sleeping"}}, {"job_schedule": "running"},
+    {"surprise": 1}, {"session_tag": "x"}, {"job_actions": [{"max_retries": 1}]},
+    {"client_id": "bad%id"}, [], "x"])
+def test_bad_job_patch_is_400_and_changes_nothing(alice, patch):
+    job_id = alice.create("jobs", job_body())
+    before = alice.get(f"/v1/jobs/{job_id}").get_json()
+    assert_error(alice.patch(f"/v1/jobs/{job_id}", patch), 400)
+    assert alice.get(f"/v1/jobs/{job_id}").get_json() == before
+    assert len(alice.get("/v1/actions").get_json()["actions"]) == 1
+
+
+@pytest.mark.parametrize("patch", [{"client_id": "other"}, {"supported_modes": ["warp"]},
+                                   {"unknown": 1}, {"description": 5}])
+def test_bad_client_patch_is_400(alice, patch):
+    alice.post("/v1/clients/", client_body())
+    assert_error(alice.patch("/v1/clients/proj_node1", patch), 400)
+    assert alice.get("/v1/clients/proj_node1").get_json()["_version"] == 1
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=-1", "limit=1001", "limit=x", "offset=-1",
+                                   "offset=y", "limit=1.5", "limit="])
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_bad_paging_is_400(alice, collection, query):
+    err = assert_error(alice.get(f"/v1/{collection}/?{query}"), 400)
+    assert err["title"] == "Invalid parameter"
+    assert query.split("=")[0] in err["errors"]
+
+
+def test_paging_edges_are_fine(alice):
+    for _ in range(3):
+        alice.create("jobs", job_body())
+    assert len(alice.get("/v1/jobs?limit=1000").get_json()["jobs"]) == 3
+    assert len(alice.get("/v1/jobs?limit=1").get_json()["jobs"]) == 1
+    assert alice.get("/v1/jobs?offset=99").get_json() == {"jobs": []}
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_a_2mb_body_is_413_json(alice, collection):
+    body = job_body(description="x" * (2 * 1024 * 1024))
+    err = assert_error(alice.post(f"/v1/{collection}/", body), 413)
+    assert err["title"] == "Request Entity Too Large"
+    assert_error(alice.get(f"/v1/{collection}/", body), 413)
+    assert_nothing_written(alice)
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_1000_deep_json_is_400(alice, collection):
+    deep = '{"a": ' * 1000 + "1" + "}" * 1000
+    assert_error(alice.post(f"/v1/{collection}/", raw=deep), 400)
+    deep_list = "[" * 1000 + "]" * 1000
+    assert_error(alice.get(f"/v1/{collection}/", raw=deep_list), 400)
+    assert_nothing_written(alice)
+
+
+def test_deep_json_in_a_patch_is_400(alice):
+    job_id = alice.create("jobs", job_body())
+    deep = '{"job_schedule": ' * 1000 + "{}" + "}" * 1000
+    assert_error(alice.patch(f"/v1/jobs/{job_id}", raw=deep), 400)
+    assert alice.get(f"/v1/jobs/{job_id}").get_json()["_version"] == 1
+
+
+ODD = ["zoë ☃ 日本語 🚀", "Robert'); DROP TABLE jobs;--", "1' OR '1'='1", "\\\\n\\t\"quoted\"",
+       "%_%", "<script>alert(1)</script>", "null"]
+
+
+@pytest.mark.parametrize("text", ODD)
+def test_unicode_and_sql_looking_strings_round_trip_verbatim(alice, text):
+    job_id = alice.create("jobs", job_body(description=text, actions=[
+        {"freezer_action": {"action": "backup", "mode": "fs", "backup_name": text,
+                            "container": text, "path_to_backup": text}}]))
+    job = alice.get(f"/v1/jobs/{job_id}").get_json()
+    assert job["description"] == text
+    assert job["job_actions"][0]["freezer_action"]["backup_name"] == text
+    [listed] = alice.get("/v1/jobs", {"match": [{"description": text}]}).get_json()["jobs"]
+    assert listed["job_id"] == job_id
+
+    action_id = alice.create("actions", {"freezer_action": {"backup_name": text}, "note": text})
+    assert alice.get(f"/v1/actions/{action_id}").get_json()["note"] == text
+
+    r = alice.post("/v1/backups/", backup_body(backup_name=text, note=text))
+    assert r.status_code == 201
+    backup = alice.get("/v1/backups", {"match": [{"backup_name": text}]}).get_json()["backups"]
+    assert [b["backup_metadata"]["note"] for b in backup] == [text]
+
+    r = alice.post("/v1/clients/", client_body(description=text))
+    assert r.status_code == 201
+    assert alice.get("/v1/clients/proj_node1").get_json()["client"]["description"] == text
+
+
+def test_control_characters_round_trip(alice):
+    text = "nul\u0000 bell\u0007 esc\u001b"
+    job_id = alice.create("jobs", job_body(description=text))
+    assert alice.get(f"/v1/jobs/{job_id}").get_json()["description"] == text
+
+
+def test_sql_looking_ids_in_paths_are_just_missing(alice):
+    for path in ("/v1/jobs/1%27%20OR%20%271%27%3D%271", "/v1/backups/x%27%3B%20DROP%20TABLE",
+                 "/v1/clients/%E2%98%83", "/v1/actions/%25"):
+        assert_error(alice.get(path), 404)
+
+
+def test_key_order_and_types_survive(alice):
+    meta = {"z": 1, "a": [1, "2", None, True, 1.5], "m": {"y": {}, "b": []},
+            "container": "c", "hostname": "h", "backup_name": "n", "time_stamp": 7}
+    backup_id = alice.create("backups", meta)
+    stored = alice.get(f"/v1/backups/{backup_id}").get_json()["backup_metadata"]
+    assert json.dumps(stored) == json.dumps(meta)
