@@ -100,6 +100,12 @@ class _FireTimes:
             position += 1
 
 
+def _stream(times: _FireTimes, row: Job):
+    # row.pk breaks ties, so equal times keep creation order
+    for fire in times:
+        yield fire, row.pk, row
+
+
 def _signature(schedule: dict, now, tz):
     key = tuple(schedule.get(k) for k in schedules.SCHEDULE_KEYS)
     if schedules.kind(schedule) == "interval":
@@ -133,8 +139,7 @@ def upcoming_with_more(user_id: str, hours: float, now: datetime | None = None,
             trigger = schedules.trigger_for(schedule, now, tz)
             shared[key] = _FireTimes(trigger, now, until) if trigger is not None else None
         if shared[key] is not None:
-            # row.pk breaks ties, so equal times keep creation order
-            streams.append(((fire, row.pk, row) for fire in shared[key]))
+            streams.append(_stream(shared[key], row))
     merged = heapq.merge(*streams, key=lambda entry: entry[:2])
     if limit is None:
         return [(fire, row) for fire, _, row in merged], False
