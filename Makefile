@@ -7,6 +7,8 @@ PORT   ?= 9090
 PYTEST_ARGS ?=
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := default-libmysqlclient-dev build-essential pkg-config
+# The dashboard's browser tests (tests/browser) drive Debian's Chromium.
+TEST_SYSTEM_PACKAGES := chromium
 export FLASK_APP := wsgi
 
 .PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench openapi
@@ -39,6 +41,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="$(TEST_SYSTEM_PACKAGES)"
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	@touch $@
 
