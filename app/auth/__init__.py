@@ -2,7 +2,7 @@
 (views.py), API tokens (tokens.py), operator accounts (accounts.py), `flask users|tokens`."""
 import logging
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ def init_app(app):
     login_manager.login_message = "Sign in to see this page."
     login_manager.login_message_category = "info"
     login_manager.user_loader(accounts.from_session_id)
+    login_manager.unauthorized_handler(views.sign_in_first)
 
     # CSRF everywhere but /v1 (token-authenticated, never a cookie): checked by our own hook
     # so a path rule, not a list of blueprints, decides what is exempt.
@@ -44,6 +45,11 @@ def init_app(app):
 
     @app.before_request
     def check_access():
+        # flask-login and Flask-WTF cache the user and the CSRF token on `g`; an app context
+        # can outlive one request (pytest-flask keeps one per test), but both belong to
+        # the request's session.
+        g.pop("_login_user", None)
+        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
         if is_api_path(request.path):
             if request.endpoint not in PUBLIC_V1_ENDPOINTS:
                 current_identity()  # 401 before anything else is looked at

@@ -32,6 +32,23 @@ def landing() -> str:
     return "/" if "ui" in current_app.blueprints else url_for("auth.tokens")
 
 
+def sign_in_first():
+    """flask-login's answer to a signed-out visitor: the login page, then back here (a
+    relative `next`). htmx requests get 401 + HX-Redirect, so htmx navigates the whole page
+    instead of swapping the login form into a fragment."""
+    here = request.full_path.rstrip("?") if request.method == "GET" else None
+    if request.headers.get("HX-Request"):
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        here = safe_next(current.path + (f"?{current.query}" if current.query else "")) \
+            if current.netloc == request.host else None
+    target = url_for("auth.login", next=safe_next(here)) if safe_next(here) else \
+        url_for("auth.login")
+    if request.headers.get("HX-Request"):
+        return "", 401, {"HX-Redirect": target}
+    flash("Sign in to see this page.", "info")
+    return redirect(target)
+
+
 def _failed_login(response) -> bool:
     return response.status_code == 401
 

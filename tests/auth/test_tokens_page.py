@@ -1,0 +1,79 @@
+"""The operator's API tokens page: create (shown once), list (label, created, last used),
+revoke; only one's own tokens."""
+import re
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import ApiToken
+from tests.builders import ApiUser, api_token, csrf_token, operator, sign_in
+
+
+def create(client, label):
+    page = client.get("/auth/tokens")
+    r = client.post("/auth/tokens", data={"label": label, "csrf_token": csrf_token(page.text)})
+    assert r.status_code == 200
+    return r, re.search(r'<output id="new-token">([^<]+)</output>', r.text).group(1)
+
+
+def test_a_new_token_is_shown_once_and_works_on_the_api(app, signed_in):
+    app.config["AUTH_MODE"] = "token"
+    r, token = create(signed_in, "scheduler on node1")
+    assert "shown only once" in r.text
+    assert "scheduler on node1" in r.text
+    assert token not in signed_in.get("/auth/tokens").text
+    api = ApiUser(app.test_client(), "alice", token=token)
+    assert api.get("/v1/jobs").status_code == 200
+
+
+def test_the_list_shows_label_created_and_last_used(app, signed_in):
+    app.config["AUTH_MODE"] = "token"
+    _, token = create(signed_in, "node1")
+    page = signed_in.get("/auth/tokens").text
+    assert "node1" in page and "never" in page and "active" in page
+    app.test_client().get("/v1/jobs", headers={"X-Auth-Token": token})
+    row = db.session.scalar(select(ApiToken))
+    db.session.rollback()
+    assert row.last_used_at.strftime("%Y-%m-%d %H:%M") in signed_in.get("/auth/tokens").text
+
+
+def test_revoking_a_token_makes_the_api_refuse_it(app, signed_in):
+    app.config["AUTH_MODE"] = "token"
+    _, token = create(signed_in, "old laptop")
+    token_id = db.session.scalar(select(ApiToken.id))
+    db.session.rollback()
+    page = signed_in.get("/auth/tokens")
+    r = signed_in.post(f"/auth/tokens/{token_id}/revoke",
+                       data={"csrf_token": csrf_token(page.text)})
+    assert r.status_code == 302
+    assert "revoked" in signed_in.get("/auth/tokens").text
+    assert app.test_client().get("/v1/jobs", headers={"X-Auth-Token": token}).status_code == 401
+
+
+def test_an_operator_cannot_revoke_or_see_anothers_token(app, client):
+    operator("bob")
+    bobs = api_token("bob", "bob's agent")
+    token_id = db.session.scalar(select(ApiToken.id))
+    db.session.rollback()
+    operator("alice", user_id="alice")
+    sign_in(client, "alice")
+    page = client.get("/auth/tokens")
+    assert "bob&#39;s agent" not in page.text and "bob's agent" not in page.text
+    r = client.post(f"/auth/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(page.text)})
+    assert r.status_code == 404
+    assert db.session.scalar(select(ApiToken.revoked_at)) is None
+    app.config["AUTH_MODE"] = "token"
+    assert app.test_client().get("/v1/jobs", headers={"X-Auth-Token": bobs}).status_code == 200
+
+
+def test_creating_or_revoking_without_csrf_is_refused(signed_in):
+    assert signed_in.post("/auth/tokens", data={"label": "x"}).status_code == 400
+    assert db.session.scalar(select(ApiToken)) is None
+
+
+def test_a_too_long_label_is_refused(signed_in):
+    page = signed_in.get("/auth/tokens")
+    r = signed_in.post("/auth/tokens", data={"label": "x" * 101,
+                                             "csrf_token": csrf_token(page.text)})
+    assert r.status_code == 400
+    assert db.session.scalar(select(ApiToken)) is None
