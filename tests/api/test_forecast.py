@@ -179,3 +179,25 @@ def test_the_new_endpoints_are_in_the_openapi_document(alice):
     for path in ("/v1/jobs/{job_id}/forecast", "/v1/forecast", "/v1/jobs/{job_id}/runs",
                  "/v1/clients/{client_id}/status"):
         assert "get" in paths[path], path
+
+
+def test_the_fleet_forecast_reads_each_active_jobs_document_once(alice, monkeypatch):
+    import json
+    for hours in (1, 2, 3, 4):
+        job(alice, {"schedule_interval": f"{hours} hours"})
+    stopped = job(alice, {"schedule_interval": "1 hours"})
+    alice.patch(f"/v1/jobs/{stopped}", {"job_schedule": {"status": "stop"}})
+    parsed = []
+    original = json.loads
+
+    def counting(text, *args, **kwargs):
+        value = original(text, *args, **kwargs)
+        if isinstance(value, dict) and "job_schedule" in value:
+            parsed.append(value["job_id"])
+        return value
+
+    monkeypatch.setattr(json, "loads", counting)
+    body = alice.get("/v1/forecast?hours=24").get_json()
+    assert len({e["job_id"] for e in body["forecast"]}) == 4
+    # the stopped job is left out in SQL; each of the others is parsed once
+    assert sorted(parsed) == sorted({e["job_id"] for e in body["forecast"]})
