@@ -14,7 +14,7 @@ export FLASK_APP := wsgi
 .PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench openapi
 
 run: install migrate
-	@$(BIN)/flask users bootstrap
+	@$(BIN)/flask users bootstrap --url http://$(HOST):$(PORT)
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 test: install-test test-sqlite test-mariadb
@@ -40,9 +40,10 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .  # this checkout: `freezer-manage` in $(BIN)
 	@touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt requirements-keystone.txt
 	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="$(TEST_SYSTEM_PACKAGES)"
 	$(BIN)/pip install --quiet -r requirements-test.txt
+	$(BIN)/pip install --quiet -r requirements-keystone.txt  # tests the keystone wrapper
 	@touch $@
 
 system-packages:
