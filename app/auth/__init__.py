@@ -17,7 +17,8 @@ def is_api_path(path: str) -> bool:
 
 class SessionInterface(SecureCookieSessionInterface):
     """The session cookie is Secure whenever the request came over HTTPS, so one deployment
-    works on plain http://localhost and behind TLS (with ProxyFix for X-Forwarded-Proto)."""
+    works on plain http://localhost and behind a TLS proxy (gunicorn takes the scheme from
+    X-Forwarded-Proto when the proxy is in FORWARDED_ALLOW_IPS)."""
 
     def get_cookie_secure(self, app):
         return bool(app.config["SESSION_COOKIE_SECURE"]
