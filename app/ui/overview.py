@@ -16,22 +16,35 @@ def _threshold(name: str, config_key: str, default: int) -> int:
 
 @login_required
 def overview():
+    """The cheap, indexed numbers; the forecast and the stale-job check (whose cost grows
+    with the number of jobs) arrive in a second request (attention())."""
     me = owner()
-    stale_hours = _threshold("stale_hours", "DASHBOARD_STALE_HOURS", 48)
     silent_minutes = _threshold("silent_minutes", "DASHBOARD_SILENT_MINUTES", 60)
     failed_count, failed = queries.failed_jobs_since(me, FAILED_HOURS)
-    stale_count, stale = queries.stale_jobs(me, stale_hours)
-    upcoming, more_upcoming = forecast.upcoming_with_more(me, UPCOMING_HOURS, limit=10)
     return render("overview/page.html", "overview/_numbers.html",
                   running_count=queries.count_jobs(me, status="running"),
                   running=queries.running_jobs(me),
-                  failed_count=failed_count, failed=failed,
-                  upcoming=upcoming, more_upcoming=more_upcoming,
-                  stale_count=stale_count, stale=stale, stale_hours=stale_hours,
+                  failed_count=failed_count, failed=failed, failed_hours=FAILED_HOURS,
                   silent_count=queries.count_silent_clients(me, silent_minutes),
                   silent=queries.silent_clients(me, silent_minutes),
-                  silent_minutes=silent_minutes, failed_hours=FAILED_HOURS,
-                  upcoming_hours=UPCOMING_HOURS)
+                  silent_minutes=silent_minutes, **_thresholds())
+
+
+def _thresholds() -> dict:
+    return {"stale_hours": _threshold("stale_hours", "DASHBOARD_STALE_HOURS", 48),
+            "upcoming_hours": UPCOMING_HOURS}
+
+
+@blp.route("/overview/attention")
+@login_required
+def attention():
+    """Next runs (the forecast service) and jobs without a recent success."""
+    me = owner()
+    context = _thresholds()
+    stale_count, stale = queries.stale_jobs(me, context["stale_hours"])
+    upcoming, more_upcoming = forecast.upcoming_with_more(me, UPCOMING_HOURS, limit=10)
+    return render("overview/attention.html", "overview/_attention.html", upcoming=upcoming,
+                  more_upcoming=more_upcoming, stale_count=stale_count, stale=stale, **context)
 
 
 # `/` itself belongs to app/api/versions.py, which hands browsers to this view; the rule here

@@ -65,8 +65,7 @@ def jobs_page(user_id: str, args: dict, limit: int, offset: int) -> Page:
     if str(args.get("stale", "")).isdigit():
         stmt = stmt.where(_stale_clause(user_id, int(args["stale"])))
     if str(args.get("failed_within", "")).isdigit():
-        stmt = stmt.where(Job.result == "fail", Job.updated_at >= clock.utcnow() - timedelta(
-            hours=int(args["failed_within"])))
+        stmt = stmt.where(Job.job_id.in_(_failed_job_ids(user_id, int(args["failed_within"]))))
     return _page(_ordered(stmt, Job, args.get("sort")), limit, offset)
 
 
@@ -78,13 +77,21 @@ def count_jobs(user_id: str, **where) -> int:
     return db.session.scalar(stmt)
 
 
-def failed_jobs_since(user_id: str, hours: int, limit: int = 10):
-    """Jobs whose latest result is fail and that changed in the last `hours`."""
+def _failed_job_ids(user_id: str, hours: int):
+    """Jobs with a run that failed and started in the last `hours` (an index range on
+    runs.started_at: costs what the last day holds, not the whole history)."""
+    from ..models.run import Run
     since = clock.utcnow() - timedelta(hours=hours)
-    base = select(Job).where(Job.user_id == user_id, Job.result == "fail",
-                             Job.updated_at >= since)
-    count = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = list(db.session.scalars(base.order_by(Job.pk.desc()).limit(limit)))
+    return select(Run.job_id).where(Run.started_at >= since, Run.user_id == user_id,
+                                    Run.result == "fail").distinct()
+
+
+def failed_jobs_since(user_id: str, hours: int, limit: int = 10):
+    ids = _failed_job_ids(user_id, hours)
+    count = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+    rows = list(db.session.scalars(select(Job).where(Job.user_id == user_id,
+                                                     Job.job_id.in_(ids))
+                                   .order_by(Job.pk.desc()).limit(limit)))
     return count, rows
 
 
@@ -213,20 +220,18 @@ def sessions_page(user_id: str, args: dict, limit: int, offset: int) -> Page:
 # --- overview -----------------------------------------------------------------------------
 
 def _stale_clause(user_id: str, hours: int):
-    """Jobs meant to run (not stopped, removed or waiting on a stop) whose last successful
-    run is older than `hours`, or that never succeeded though created before then."""
-    from sqlalchemy import and_, or_
+    """Jobs meant to run (not stopped, removed or waiting on a stop), older than `hours`,
+    without a successful run that ended in the last `hours` (one index probe per job on
+    runs (user_id, job_id, result))."""
+    from sqlalchemy import and_, exists, or_
 
     from ..models.run import Run
     since = clock.utcnow() - timedelta(hours=hours)
-    last_ok = (select(func.max(Run.ended_at)).where(Run.user_id == user_id,
-                                                    Run.job_id == Job.job_id,
-                                                    Run.result == "success")
-               .correlate(Job).scalar_subquery())
+    recent_success = exists().where(Run.user_id == user_id, Run.job_id == Job.job_id,
+                                    Run.result == "success", Run.ended_at >= since)
     meant_to_run = and_(or_(Job.status.is_(None), Job.status.not_in(("stop", "removed"))),
                         or_(Job.event.is_(None), Job.event.not_in(("stop", "remove"))))
-    return and_(meant_to_run, Job.created_at < since,
-                or_(last_ok.is_(None), last_ok < since))
+    return and_(meant_to_run, Job.created_at < since, ~recent_success)
 
 
 def stale_jobs(user_id: str, hours: int, limit: int = 10):

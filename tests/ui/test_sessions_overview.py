@@ -42,6 +42,7 @@ def test_overview_numbers_link_to_their_lists(app, ui, alice):
     running = alice.create("jobs", job_body(description="busy"))
     alice.patch(f"/v1/jobs/{running}", {"job_schedule": {"status": "running"}})
     failed = alice.create("jobs", job_body(description="broken"))
+    alice.patch(f"/v1/jobs/{failed}", {"job_schedule": {"status": "running"}})
     alice.patch(f"/v1/jobs/{failed}", {"job_schedule": {"status": "completed", "result": "fail"}})
     alice.post("/v1/clients/", client_body("proj_quiet", "quiet"))
     with app.app_context():
@@ -52,12 +53,31 @@ def test_overview_numbers_link_to_their_lists(app, ui, alice):
     assert '<a href="/jobs?status=running"><span class="n">1</span>' in text
     assert '<a href="/jobs?failed_within=24"><span class="n">1</span>' in text
     assert '<span class="n">1</span>clients silent' in text
+    assert 'hx-get="/overview/attention?stale_hours=48" hx-trigger="load"' in text
     assert "busy" in text and "broken" in text and "quiet" in text
     listed = ui.get("/jobs?failed_within=24").text
     assert "broken" in listed and "busy" not in listed
     assert "quiet" in ui.get("/clients?silent=60&sort=last_seen").text
 
 
+def test_overview_attention_upcoming_and_stale(app, ui, alice):
+    clock.freeze(1795744800)  # 2026-11-27T00:40:00Z
+    soon = alice.create("jobs", job_body(description="nightly", schedule={
+        "schedule_hour": "2", "schedule_minute": "30", "event": "start"}))
+    forgotten = alice.create("jobs", job_body(description="forgotten"))
+    clock.freeze(1795744800 + 3 * 86400)
+    panel = ui.get("/overview/attention?stale_hours=48", htmx=True)
+    assert panel.text.lstrip().startswith('<section id="attention">')
+    assert "2026-11-30 02:30 UTC" in panel.text and "nightly" in panel.text
+    assert '<a href="/jobs?stale=48"><span class="n">2</span>' in panel.text
+    listed = ui.get("/jobs?stale=48").text
+    assert "forgotten" in listed
+    alice.patch(f"/v1/jobs/{forgotten}", {"job_schedule": {"status": "running"}})
+    alice.patch(f"/v1/jobs/{forgotten}", {"job_schedule": {"status": "completed", "result": "success"}})
+    assert "forgotten" not in ui.get("/jobs?stale=48").text and soon
+    assert "<html" in ui.get("/overview/attention").text  # also a page of its own
+
+
 def test_overview_when_empty_says_what_to_do(ui):
-    text = ui.get("/").text
-    assert "Nothing is running" in text and "Compose a job" in text
+    assert "Nothing is running" in ui.get("/").text
+    assert "Compose a job" in ui.get("/overview/attention", htmx=True).text
