@@ -100,7 +100,7 @@ class _FireTimes:
             position += 1
 
 
-def _stream(times: _FireTimes, row: Job):
+def _stream(times: _FireTimes, row):
     # row.pk breaks ties, so equal times keep creation order
     for fire in times:
         yield fire, row.pk, row
@@ -116,10 +116,14 @@ def _signature(schedule: dict, now, tz):
     return key
 
 
-def active_jobs(user_id: str) -> list[Job]:
-    """The caller's jobs their agents will run, each document loaded once."""
-    stmt = select(Job).where(Job.user_id == user_id, _active_clause()).order_by(Job.pk)
-    return list(db.session.scalars(stmt))
+def active_jobs(user_id: str):
+    """The caller's jobs their agents will run, each document loaded once: plain rows
+    (.pk, .job_id, .client_id, .status, .event, .result, .doc), not ORM objects, which
+    cost three times as much to build for a fleet of 10,000 jobs."""
+    stmt = (select(Job.pk, Job.job_id, Job.client_id, Job.status, Job.event, Job.result,
+                   Job.doc)
+            .where(Job.user_id == user_id, _active_clause()).order_by(Job.pk))
+    return db.session.execute(stmt).all()
 
 
 def upcoming_with_more(user_id: str, hours: float, now: datetime | None = None,
@@ -148,7 +152,8 @@ def upcoming_with_more(user_id: str, hours: float, now: datetime | None = None,
 
 
 def upcoming(user_id: str, hours: float, now: datetime | None = None,
-             limit: int | None = None) -> list[tuple[datetime, Job]]:
+             limit: int | None = None) -> list[tuple[datetime, object]]:
     """The caller's jobs that fire in the next `hours`, one entry per fire time, in time
-    order (at most MAX_COUNT per job, at most `limit` in all)."""
+    order (at most MAX_COUNT per job, at most `limit` in all). Each job is a row of
+    `active_jobs` (.job_id, .client_id, .doc, ...)."""
     return upcoming_with_more(user_id, hours, now, limit)[0]

@@ -15,6 +15,7 @@ SCHEDULE_TIMEZONE (default UTC) and states every computed time in UTC.
 Validation never depends on the current time: the scheduler PATCHes whole job documents
 back, so a schedule valid when written must stay valid later (see `changed`)."""
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
@@ -78,17 +79,26 @@ def kind(schedule: dict) -> str:
     return "none"
 
 
+@lru_cache(maxsize=4096)
+def _parse_agent_date(value: str) -> datetime | None:
+    # strptime is slow and a fleet forecast reads thousands of these
+    try:
+        return datetime.strptime(value, AGENT_DATE_FORMAT)
+    except ValueError:
+        return None
+
+
 def _agent_date(schedule: dict, key: str):
     value = _given(schedule, key)
     if value is None:
         return None
     if not isinstance(value, str):
         raise _Invalid(key, "must be a string such as 2026-01-31T02:00:00")
-    try:
-        return datetime.strptime(value, AGENT_DATE_FORMAT)
-    except ValueError:
+    parsed = _parse_agent_date(value)
+    if parsed is None:
         raise _Invalid(key, f"{value!r} cannot be read by the freezer scheduler: write it as "
-                            "YYYY-MM-DDTHH:MM:SS (agent local time, no fraction or zone)") from None
+                            "YYYY-MM-DDTHH:MM:SS (agent local time, no fraction or zone)")
+    return parsed
 
 
 def _interval(schedule: dict) -> dict:
