@@ -33,8 +33,6 @@ def init_app(app):
     app.session_interface = SessionInterface()
 
     login_manager.init_app(app)
-    login_manager.login_message = "Sign in to see this page."
-    login_manager.login_message_category = "info"
     login_manager.user_loader(accounts.from_session_id)
     login_manager.unauthorized_handler(views.sign_in_first)
 
