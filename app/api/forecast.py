@@ -55,6 +55,10 @@ class HorizonArgs(ma.Schema):
                               metadata={"description": "at most this many fire times"})
 
 
+# A misspelt SCHEDULE_TIMEZONE stops the app at start-up, not at the first forecast.
+blp.record_once(lambda state: schedules.zone(state.app.config.get("SCHEDULE_TIMEZONE", "UTC")))
+
+
 def iso(moment) -> str:
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
