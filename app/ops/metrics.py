@@ -120,15 +120,12 @@ def _fleet_families():
 
 
 def _runs_by_result() -> dict:
+    from ..models import Run
     counts = {"succeeded": 0, "failed": 0}
-    table = db.metadata.tables.get("runs")
-    if table is None or "result" not in table.c:
-        return counts  # no run history in this release: both stay 0
     names = {"success": "succeeded", "fail": "failed"}
-    for result, n in db.session.execute(select(table.c.result, func.count())
-                                        .group_by(table.c.result)):
-        if result in names:
-            counts[names[result]] += n
+    for result, n in db.session.execute(select(Run.result, func.count())
+                                        .where(Run.result.in_(names)).group_by(Run.result)):
+        counts[names[result]] += n
     return counts
 
 

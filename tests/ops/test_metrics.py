@@ -6,7 +6,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.extensions import db
-from app.models import Client
+from app.models import Client, Run
 from app.services import clock
 from tests.builders import client_body, job_body
 
@@ -26,9 +26,11 @@ def value(samples, name, **labels):
     return samples.get((name, tuple(sorted(labels.items()))), 0)
 
 
-def test_requests_are_counted_by_route_template_method_and_status(client, alice):
+def test_requests_are_counted_by_route_template_method_and_status(app, client, alice):
     job_id = alice.create("jobs", job_body())
-    route = ("freezer_http_requests_total", "/v1/jobs/<job_id>")
+    rule, _ = app.url_map.bind("localhost").match(f"/v1/jobs/{job_id}", return_rule=True)
+    assert "<" in rule.rule and job_id not in rule.rule  # e.g. /v1/jobs/<string:job_id>
+    route = ("freezer_http_requests_total", rule.rule)
     before = scrape(client)
     alice.get(f"/v1/jobs/{job_id}")
     alice.get(f"/v1/jobs/{job_id}/")
@@ -57,10 +59,12 @@ def test_unknown_paths_share_one_label(client, alice):
 def test_fleet_facts_come_from_the_database(app, client, alice, bob):
     alice.create("clients", client_body("proj_node1", "node1"))
     bob.create("clients", client_body("proj_node2", "node2"))
-    alice.create("jobs", job_body(status="scheduled"))
-    alice.create("jobs", job_body(status="running"))
-    bob.create("jobs", job_body(status="running"))
-    alice.create("sessions", {"description": "nightly", "status": "running"})
+    for user, status in ((alice, "scheduled"), (alice, "running"), (bob, "running")):
+        user.create("jobs", job_body(schedule={"schedule_interval": "1 days",
+                                               "status": status}))
+    session_id = alice.create("sessions", {"description": "nightly",
+                                           "schedule": {"schedule_interval": "1 days"}})
+    assert alice.patch(f"/v1/sessions/{session_id}", {"status": "running"}).status_code == 200
     with app.app_context():
         node2 = db.session.query(Client).filter_by(client_id="proj_node2").one()
         node2.last_seen = clock.utcnow() - timedelta(minutes=11)
@@ -72,8 +76,19 @@ def test_fleet_facts_come_from_the_database(app, client, alice, bob):
     assert value(samples, "freezer_jobs", status="completed") == 0
     assert value(samples, "freezer_sessions_running") == 1
     assert value(samples, "freezer_clients_silent") == 1
-    assert ("freezer_job_runs", (("result", "succeeded"),)) in samples
-    assert ("freezer_job_runs", (("result", "failed"),)) in samples
+    assert value(samples, "freezer_job_runs", result="succeeded") == 0
+
+
+def test_runs_succeeded_and_failed_come_from_the_run_history(app, client):
+    now = clock.utcnow()
+    with app.app_context():
+        for n, result in enumerate(["success", "success", "fail", "aborted", None]):
+            db.session.add(Run(user_id="alice", job_id=f"job{n}", started_at=now,
+                               ended_at=None if result is None else now, result=result))
+        db.session.commit()
+    samples = scrape(client)
+    assert value(samples, "freezer_job_runs", result="succeeded") == 2
+    assert value(samples, "freezer_job_runs", result="failed") == 1
 
 
 @pytest.fixture

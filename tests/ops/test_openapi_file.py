@@ -35,4 +35,6 @@ def test_the_docs_and_the_spec_need_no_identity(client):
     assert "/static/swagger-ui/swagger-ui-bundle.js" in assets
     assert all(a.startswith("/static/swagger-ui/") for a in assets), assets  # no CDN
     for asset in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
-        assert client.get(f"/static/swagger-ui/{asset}").status_code == 200
+        response = client.get(f"/static/swagger-ui/{asset}")
+        assert response.status_code == 200
+        response.close()

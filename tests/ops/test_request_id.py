@@ -65,5 +65,8 @@ def test_log_lines_carry_the_request_id(app, alice):
         logger.removeHandler(handler)
     assert response.headers["x-openstack-request-id"] == "req-abc"
     assert any("[req-abc] probe line" in line for line in seen)
+
+
+def test_log_lines_outside_a_request_carry_a_dash():
     record = logging.makeLogRecord({"msg": "outside"})
     assert RequestIdFilter().filter(record) and record.request_id == "-"
