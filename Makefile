@@ -57,5 +57,11 @@ system-packages:
 openapi: install
 	AUTH_MODE=token $(BIN)/flask openapi write --format json openapi.json
 
+# The poll/PATCH benchmark (bench/poll_bench.py): MariaDB on 127.0.0.1:3306, gunicorn on
+# 18091-18092, wrk as the load generator. Figures go to README, section performance.
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+	$(BIN)/python bench/poll_bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache
