@@ -137,25 +137,32 @@ def attach_job_error(form, error, schedule_form=None) -> None:
 
 
 def _save(form) -> Job | None:
-    if not form.validate():
-        return None
+    """Validate everything first, so every error shows at once; then the service."""
+    ok = form.validate()
+    defaults = {}
     try:
         defaults = form.defaults()
     except ValueError as exc:
         form.action_defaults.errors = [str(exc)]
-        return None
+        ok = False
     job_actions = _job_actions(form)
     if not job_actions:
         form.form_errors.append("Add at least one action: pick one from the library or "
                                 "write one inline.")
-        return None
+        ok = False
     schedule = form.schedule.form.schedule()
+    try:
+        schedules.validate_schedule(schedule, "job_schedule")
+    except BadRequest as error:
+        attach_job_error(form, error)
+        ok = False
+    if not ok:
+        return None
     body = {"client_id": form.client_id.data, "description": form.description.data or "",
             "job_actions": job_actions, "job_schedule": {**schedule, **restores.STOPPED}}
     if defaults:
         body["action_defaults"] = defaults
     try:
-        schedules.validate_schedule(schedule, "job_schedule")
         job = jobs.create(owner(), body)
         if form.start_now.data:
             jobs.send_event(owner(), job.job_id, {"start": None})

@@ -61,6 +61,9 @@ def test_cron_preview_then_an_invalid_field(page):
     expect(page.locator("#schedule-error")).to_contain_text("schedule_hour")
     expect(runs).to_have_count(0)
     page.shot("schedule-error")
+    page.click("text=Save job")  # htmx swaps the 400 answer: the errors beside their fields
+    expect(page.locator("#client_id-error")).to_contain_text("pick the client")
+    expect(page.locator("#schedule-schedule_hour-error")).to_be_visible()
 
 
 def test_start_a_job_and_see_the_agent_run_it(page, agent):
