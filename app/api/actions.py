@@ -38,7 +38,7 @@ class ActionItem(MethodView):
         me = current_identity()
         return item(documents.get(Action, me.user_id, action_id))
 
-    @blp.doc(**doc(summary="Create or replace the action with this id", body="ActionCreate",
+    @blp.doc(**doc(summary="Create or replace the action with this id", body="ActionReplace",
                    responses={201: ("Stored", id_answer("action_id", True)), **COMMON_ERRORS}))
     def post(self, action_id):
         me = current_identity()

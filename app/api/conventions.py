@@ -12,6 +12,7 @@ from ..services import search as search_dsl
 from ..services.errors import BadRequest
 
 MAX_DEPTH = 64
+MAX_OFFSET = 2**31 - 1
 
 
 class MalformedJSON(BadRequest):
@@ -62,7 +63,8 @@ class ListArgs(ma.Schema):
 
     limit = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=1, max=1000),
                               metadata={"description": "page size, 1 to 1000"})
-    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0),
+    # bounded: a huge offset overflowed SQLite's 64-bit integer (500); 400 instead
+    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_OFFSET),
                                metadata={"description": "documents to skip"})
     q = ma.fields.String(metadata={"description": "case-insensitive text anywhere in the document"})
 

@@ -17,22 +17,56 @@ def _nullable_string():
     return {"type": "string", "nullable": True}
 
 
+# Request bodies: what the server fills in itself is accepted and ignored, so it is
+# documented without constraints (a client sending any value there is not wrong).
+_IGNORED = {"description": "Ignored: the server sets this."}
+
+
+def _request(schema: dict, *ignored, optional=(), min_properties=False) -> dict:
+    out = _without_required(schema, *ignored, *optional)
+    for name in ignored:
+        out["properties"][name] = dict(_IGNORED)
+    if min_properties:
+        out["minProperties"] = 1  # an empty object answers 400 "Missing request body"
+    return out
+
+
+def _job_request(schema: dict, *ignored, **kw) -> dict:
+    out = _request(schema, *ignored, **kw)
+    # every element of job_actions needs its freezer_action (400 otherwise)
+    items = out["properties"]["job_actions"]["items"] = copy.deepcopy(s.JOB_ACTION)
+    items["required"] = ["freezer_action"]
+    return out
+
+
+def _backup_metadata() -> dict:
+    """The agent's and the seed's field names are both accepted, but one of each pair is
+    required: hostname|host_name and time_stamp|timestamp."""
+    out = copy.deepcopy(s.BACKUP_METADATA)
+    out["allOf"] = [{"anyOf": [{"required": ["hostname"]}, {"required": ["host_name"]}]},
+                    {"anyOf": [{"required": ["time_stamp"]}, {"required": ["timestamp"]}]}]
+    return out
+
+
 COMPONENTS = {
     "Job": s.JOB,
-    "JobCreate": _without_required(s.JOB, "job_id", "user_id", "job_schedule"),
-    "JobPatch": s.JOB_PATCH,
+    "JobCreate": _job_request(s.JOB, "job_id", "user_id", "_version", optional=["job_schedule"]),
+    "JobPatch": _job_request(s.JOB_PATCH, "job_id", "user_id", "_version"),
     "Action": s.ACTION,
-    "ActionCreate": _without_required(s.ACTION, "action_id", "user_id"),
-    "ActionPatch": s.ACTION_PATCH,
+    "ActionCreate": _request(s.ACTION, "user_id", "_version", optional=["action_id"]),
+    "ActionReplace": _request(s.ACTION, "action_id", "user_id", "_version"),
+    "ActionPatch": _request(s.ACTION_PATCH, "action_id", "user_id", "_version",
+                            min_properties=True),
     "Session": s.SESSION,
-    "SessionCreate": _without_required(s.SESSION, "session_id", "user_id", "session_tag"),
+    "SessionCreate": _request(s.SESSION, "session_id", "user_id", "_version", "session_tag"),
+    "SessionReplace": _request(s.SESSION, "session_id", "user_id", "_version"),
     "SessionPatch": s.SESSION_PATCH,
     "ClientInfo": s.CLIENT_INFO,
-    "ClientPatch": s.CLIENT_PATCH,
+    "ClientPatch": dict(s.CLIENT_PATCH, minProperties=1),
     "Client": {"type": "object", "required": ["client", "user_id"],
                "properties": {"client": {"$ref": "#/components/schemas/ClientInfo"},
                               "user_id": {"type": "string"}}},
-    "BackupMetadata": s.BACKUP_METADATA,
+    "BackupMetadata": _backup_metadata(),
     "Backup": {"type": "object", "required": ["backup_id", "user_id", "backup_metadata"],
                "properties": {"backup_id": {"type": "string"}, "user_id": {"type": "string"},
                               "user_name": _nullable_string(),
@@ -40,7 +74,20 @@ COMPONENTS = {
                               "_version": {"type": "integer"}}},
 }
 
+# Path ids: what the server accepts when it stores a document under that id.
+PATH_IDS = {"action_id": s.ID, "job_id": s.ID, "session_id": s.ID, "client_id": s.CLIENT_ID}
+
 
 def register_components(spec):
     for name, schema in COMPONENTS.items():
         spec.components.schema(name, component=copy.deepcopy(schema))
+
+
+def document_path_ids(spec):
+    """Give the id path parameters flask-smorest generated (plain strings) the pattern the
+    server enforces, so clients and generated tests know a bad id is a 400 or 404."""
+    for path in spec._paths.values():  # apispec keeps no public accessor for path items
+        for parameter in path.get("parameters", []):
+            pattern = PATH_IDS.get(parameter.get("name"))
+            if parameter.get("in") == "path" and pattern:
+                parameter["schema"] = {"type": "string", "pattern": pattern, "maxLength": 255}

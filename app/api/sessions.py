@@ -84,7 +84,7 @@ class SessionItem(MethodView):
         me = current_identity()
         return item(documents.get(Session, me.user_id, session_id))
 
-    @blp.doc(**doc(summary="Create or replace the session with this id", body="Session",
+    @blp.doc(**doc(summary="Create or replace the session with this id", body="SessionReplace",
                    description="Its jobs stay those added with PUT .../jobs/{job_id}.",
                    responses={201: ("Stored", id_answer("session_id", True)),
                               412: ("If-Match names another version", ERROR),

@@ -1,9 +1,12 @@
 """The v1 document schemas (freezer-v1.md §9, JSON-Schema draft 4), one source for
 validation and for the OpenAPI description."""
 
-ID = r"^[\w-]+$"
+# ASCII on purpose: Python's \w also matches non-ASCII letters, while OpenAPI tooling reads
+# the published pattern as ECMA-262 (ASCII \w); spelled out, both mean the same ids.
+WORD = r"[A-Za-z0-9_-]"
+ID = r"^" + WORD + r"+$"
 FQDN = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
-CLIENT_ID = r"^(?:[\w-]+_)?" + FQDN + r"$"
+CLIENT_ID = r"^(?:" + WORD + r"+_)?" + FQDN + r"$"
 ISO_DT = r"^[+-]?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?$"
 
 JOB_EVENTS = ["", "stop", "start", "abort", "remove"]
@@ -76,7 +79,7 @@ _JOB_PROPERTIES = {
     "job_schedule": SCHEDULE,
     "job_id": _id,
     "client_id": {"type": "string", "pattern": CLIENT_ID, "maxLength": 255},
-    "session_id": {"type": "string", "pattern": r"^[\w-]*$", "maxLength": 255},
+    "session_id": {"type": "string", "pattern": r"^" + WORD + r"*$", "maxLength": 255},
     "session_tag": {"type": "integer"},
     "session_name": {"type": "string"},
     "user_id": _id,
