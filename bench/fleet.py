@@ -31,6 +31,10 @@ from dataclasses import dataclass, field
 
 import httpx
 import psutil
+import logging
+
+# the app's logging set-up (imported for the tokens) would log every request at INFO
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 from .fleet_server import issue_tokens
 
