@@ -5,7 +5,9 @@ Every value can be overridden on the command line or by the variables named belo
 import glob
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -51,9 +53,15 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = ('%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '
                      '%({x-openstack-request-id}o)s %(D)s')
 
-# Prometheus multiprocess mode: every worker writes its counters to this per-host
-# directory, /metrics sums them. Set before any worker imports prometheus_client.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(HERE, "instance", "prometheus"))
+# Prometheus multiprocess mode: every worker writes its counters to one directory per
+# server instance, /metrics sums them. PROMETHEUS_MULTIPROC_DIR names it (systemd:
+# /run/freezer-api/metrics); unset, each gunicorn gets a private temporary one, so two
+# servers on one host never mix (or wipe) each other's counts. Set before any worker
+# imports prometheus_client (no preload_app).
+_PRIVATE = "FREEZER_API_PRIVATE_METRICS_DIR"  # survives a config reload (SIGHUP)
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="freezer-api-metrics-")
+    os.environ[_PRIVATE] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def on_starting(server):
@@ -67,3 +75,9 @@ def on_starting(server):
 def child_exit(server, worker):
     from prometheus_client import multiprocess
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    private = os.environ.get(_PRIVATE)
+    if private and private == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        shutil.rmtree(private, ignore_errors=True)
