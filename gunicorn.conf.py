@@ -18,7 +18,7 @@ def _app_config():
     from flask import Config as FlaskConfig
 
     from config import Config
-    cfg = FlaskConfig(HERE)
+    cfg = FlaskConfig(os.path.join(HERE, "instance"))  # relative names: as the app reads them
     cfg.from_object(Config)
     if os.environ.get("FREEZER_API_CONFIG"):
         cfg.from_pyfile(os.environ["FREEZER_API_CONFIG"])

@@ -194,3 +194,14 @@ def test_an_unreachable_database_exits_1(tmp_path):
     result = manage(url, "db", "sync")
     assert result.returncode == 1
     assert "sync failed" in result.stderr
+
+
+def test_a_config_file_names_the_database(fresh_database_url, tmp_path):
+    config = tmp_path / "freezer-api.py"
+    config.write_text(f"SQLALCHEMY_DATABASE_URI = {fresh_database_url!r}\n")
+    # the environment points elsewhere; the file is read on top of it
+    result = run([MANAGE, "--config-file", str(config), "db", "sync"],
+                 f"sqlite:///{tmp_path / 'elsewhere.sqlite'}")
+    assert result.returncode == 0, result.stderr
+    assert revision(fresh_database_url) == NEWEST
+    assert not (tmp_path / "elsewhere.sqlite").exists()
