@@ -26,6 +26,10 @@ def test_readyz_is_200_on_a_database_at_the_newest_migration(client):
     assert body["revision"] == body["expected"]
 
 
+def test_metrics_need_no_identity_from_an_allowed_address(client):
+    assert client.get("/metrics").status_code == 200
+
+
 def test_the_v1_api_itself_still_needs_identity(client):
     assert client.get("/v1/jobs").status_code == 401
 
