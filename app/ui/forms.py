@@ -184,7 +184,7 @@ class ScheduleForm(Form):
     """job_schedule / session schedule: the three trigger kinds the freezer scheduler knows."""
 
     kind = RadioField("Schedule", choices=SCHEDULE_KINDS, default="none")
-    schedule_date = StringField("Run at (UTC)", render_kw={"placeholder": DATE_HINT})
+    schedule_date = StringField("Run at", render_kw={"placeholder": DATE_HINT})
     schedule_interval = StringField("Interval", render_kw={"placeholder": "1 days, 6 hours, continuous"})
     schedule_start_date = StringField("Start (optional)", render_kw={"placeholder": DATE_HINT})
     schedule_end_date = StringField("End (optional)", render_kw={"placeholder": DATE_HINT})
