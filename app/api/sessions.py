@@ -18,15 +18,17 @@ log = logging.getLogger(__name__)
 
 MYSQL_DEADLOCK = 1213
 
+# OpenAPI 3.0 has no type lists: a tag is an integer or a numeric string
+TAG = {"oneOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\s*[+-]?\d+\s*$"}]}
 ACTION_BODY = {
     "type": "object", "minProperties": 1,
     "properties": {
         "start": {"type": "object", "required": ["job_id", "current_tag"],
                   "properties": {"job_id": {"type": "string"},
-                                 "current_tag": {"type": ["integer", "string"]}}},
+                                 "current_tag": TAG}},
         "end": {"type": "object", "required": ["job_id", "result"],
                 "properties": {"job_id": {"type": "string"},
-                               "current_tag": {"type": ["integer", "string"]},
+                               "current_tag": TAG,
                                "result": {"type": "string",
                                           "enum": list(sessions.END_RESULTS)}}}},
 }

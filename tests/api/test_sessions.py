@@ -503,3 +503,37 @@ def test_bob_cannot_see_change_join_or_act_on_alices_session(alice, bob, at):
     assert session(alice, sid) == before
     assert alice.get(f"/v1/jobs/{jid}").get_json()["session_id"] == sid
     assert bob.get(f"/v1/jobs/{bobs_job}").get_json()["session_id"] == ""
+
+
+# --- deadlock victims ------------------------------------------------------------------
+
+class _Deadlock(Exception):
+    args = (1213, "Deadlock found when trying to get lock; try restarting transaction")
+
+
+def test_a_deadlock_victim_is_run_again_once(alice, at, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from app.services import sessions as service
+    sid, jid = new_session(alice), new_job(alice)
+    add(alice, sid, jid)
+    real, calls = service.act, []
+
+    def act_after_a_deadlock(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise OperationalError("SELECT ... FOR UPDATE", {}, _Deadlock())
+        return real(*args)
+
+    monkeypatch.setattr(service, "act", act_after_a_deadlock)
+    assert start(alice, sid, jid, 0) == {"result": "success", "session_tag": 1}
+    assert len(calls) == 2
+    assert session(alice, sid)["session_tag"] == 1
+
+    def always_a_deadlock(*args):
+        raise OperationalError("SELECT ... FOR UPDATE", {}, _Deadlock())
+
+    monkeypatch.setattr(service, "act", always_a_deadlock)
+    r = action(alice, sid, "end", job_id=jid, result="success")
+    assert r.status_code == 503 and r.get_json()["description"]   # the agent retries
+    assert session(alice, sid)["jobs"][jid]["status"] == "running"
