@@ -18,6 +18,8 @@ def init_app(app):
         engine = db.engine
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    elif engine.dialect.name in ("mysql", "mariadb"):
+        _configure_mysql(engine)
 
     @app.after_request
     def commit(response):
@@ -38,6 +40,20 @@ def init_app(app):
             return error_response(503, "Service Unavailable",
                                   "The database is unavailable; the change was not saved. Retry.")
         return response
+
+
+def _configure_mysql(engine: Engine):
+    """READ COMMITTED, not InnoDB's REPEATABLE READ: under REPEATABLE READ a request's plain
+    reads come from a snapshot taken at its first read (the token lookup), older than the
+    row it then locks; a job PATCH saw its job's latest actions but not the action rows a
+    concurrent PATCH had just committed, re-inserted one and answered 409 (found by
+    tests/reliability/test_races.py through 4 workers)."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        cursor.close()
 
 
 def _configure_sqlite(engine: Engine):
