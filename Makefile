@@ -11,7 +11,7 @@ SYSTEM_PACKAGES := default-libmysqlclient-dev build-essential pkg-config
 TEST_SYSTEM_PACKAGES := chromium
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench openapi
+.PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-sessions openapi
 
 run: install migrate
 	@$(BIN)/flask users bootstrap --url http://$(HOST):$(PORT)
@@ -62,6 +62,11 @@ openapi: install
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 	$(BIN)/python bench/poll_bench.py $(BENCH_ARGS)
+
+# Session start/end pairs from 20 agents (bench/session_bench.py): MariaDB on 127.0.0.1:3306,
+# gunicorn on 18100-18109. Figures go to README, section performance.
+bench-sessions: install-test
+	$(BIN)/python -m bench.session_bench $(SESSION_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
