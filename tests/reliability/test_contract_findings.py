@@ -110,3 +110,15 @@ def test_server_filled_fields_are_documented_as_ignored_and_are(spec, alice):
     assert r.status_code == 201 and r.get_json()["action_id"] == "kept-id"
     session = spec["components"]["schemas"]["SessionReplace"]
     assert not {"session_id", "user_id"} & set(session.get("required", []))
+
+
+# Finding: POST /v1/sessions with "jobs": <integer> was accepted (creation always starts
+# with no jobs), while the schema said jobs must be an object.
+def test_session_creation_documents_jobs_as_ignored_and_ignores_them(spec, alice):
+    create = spec["components"]["schemas"]["SessionCreate"]
+    assert "type" not in create["properties"]["jobs"]
+    r = alice.post("/v1/sessions", {"jobs": -46635372, "description": "d",
+                                    "schedule": {"schedule_interval": "1 days"}})
+    assert r.status_code == 201, r.get_json()
+    stored = alice.get(f"/v1/sessions/{r.get_json()['session_id']}").get_json()
+    assert stored["jobs"] == {} and stored["user_id"] == alice.user_id
