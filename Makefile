@@ -11,7 +11,7 @@ SYSTEM_PACKAGES := default-libmysqlclient-dev build-essential pkg-config
 TEST_SYSTEM_PACKAGES := chromium
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-sessions openapi
+.PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-sessions openapi reliability fleet soak
 
 run: install migrate
 	@$(BIN)/flask users bootstrap --url http://$(HOST):$(PORT)
@@ -67,6 +67,19 @@ bench: install
 # gunicorn on 18100-18109. Figures go to README, section performance.
 bench-sessions: install-test
 	$(BIN)/python -m bench.session_bench $(SESSION_BENCH_ARGS)
+
+# Reliability (README, section reliability). `make test` already runs tests/reliability
+# (bounded); these are the full runs. Ports 18150-18159, private MariaDB on 13307.
+reliability: install-test
+	$(BIN)/python -m pytest tests/reliability $(PYTEST_ARGS)
+
+# 200 agents for 60 s against gunicorn + a private MariaDB; FLEET_ARGS="--fault-at 20" adds
+# a 10 s database stop.
+fleet: install-test
+	$(BIN)/python -m bench.fleet $(FLEET_ARGS)
+
+soak: install-test
+	bench/soak.sh $(FLEET_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
