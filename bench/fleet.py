@@ -562,7 +562,8 @@ def main(argv=None):
     parser.add_argument("--operators", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=18150)
-    parser.add_argument("--db-port", type=int, default=13307)
+    parser.add_argument("--db-port", type=int, default=13307,
+                        help="the private MariaDB's port; 0: unix socket only")
     parser.add_argument("--database-url", help="use this database instead of a private MariaDB")
     parser.add_argument("--fault-at", type=float, help="stop the database this many seconds in")
     parser.add_argument("--fault-down", type=float, default=10)
@@ -573,7 +574,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     settings = Settings(agents=args.agents, duration=args.duration, poll=args.poll,
                         operators=args.operators, workers=args.workers, port=args.port,
-                        db_port=args.db_port, database_url=args.database_url,
+                        db_port=args.db_port or None, database_url=args.database_url,
                         fault_at=args.fault_at, fault_down=args.fault_down,
                         server_log=args.server_log, auth_mode=args.auth)
     summary = run(settings)
