@@ -154,6 +154,11 @@ CLIENT_PATCH = {
                    or k.startswith("supported_")},
 }
 
+# The metadata fields kept in indexed columns must fit them (BIGINT, INT, VARCHAR(255)):
+# MariaDB refuses what does not fit, and the answer must be a 400, not a 500.
+INT64 = {"minimum": -2 ** 63, "maximum": 2 ** 63 - 1}
+_level = {"type": "integer", "minimum": 0, "maximum": 2 ** 31 - 1}
+
 BACKUP_METADATA = {
     "type": "object",
     "additionalProperties": True,
@@ -163,10 +168,10 @@ BACKUP_METADATA = {
         "hostname": {"type": "string", "minLength": 1, "maxLength": 255},
         "host_name": {"type": "string", "minLength": 1, "maxLength": 255},
         "backup_name": {"type": "string", "minLength": 1, "maxLength": 255},
-        "time_stamp": {"type": "integer"},
-        "timestamp": {"type": "integer"},
-        "curr_backup_level": {"type": "integer", "minimum": 0},
-        "level": {"type": "integer", "minimum": 0},
-        "job_id": {"type": "string"},
+        "time_stamp": {"type": "integer", **INT64},
+        "timestamp": {"type": "integer", **INT64},
+        "curr_backup_level": _level,
+        "level": _level,
+        "job_id": {"type": "string", "maxLength": 255},
     },
 }

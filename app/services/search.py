@@ -17,6 +17,13 @@ from .errors import BadRequest
 
 _KEY = re.compile(r"^[\w-]+(\.[\w-]+)*$")
 _SCALARS = (str, int, float, bool, type(None))
+# SQLite cannot bind integers beyond 64 bits (and nothing stored in a column is larger)
+_INT64 = (-2 ** 63, 2 ** 63 - 1)
+
+
+def _in_range(value) -> bool:
+    return isinstance(value, bool) or not isinstance(value, int) or \
+        _INT64[0] <= value <= _INT64[1]
 
 # Query-string filters (so browsers and scripts need no GET body).
 QUERY_FILTERS = ("client_id", "status", "event", "result", "session_id", "job_id",
@@ -50,6 +57,9 @@ def _items(body: dict, name: str) -> list:
             if not isinstance(value, _SCALARS):
                 raise BadRequest(f"The value of {key!r} in '{name}' must be a string, number, "
                                  "boolean or null", errors={name: f"{key}: not a scalar"})
+            if not _in_range(value):
+                raise BadRequest(f"The value of {key!r} in '{name}' is out of range",
+                                 errors={name: f"{key}: beyond 64-bit integers"})
             pairs.append((key, value))
     return pairs
 
@@ -60,10 +70,13 @@ def _epoch(value, name):
     if isinstance(value, bool):
         raise BadRequest(f"'{name}' must be an integer (epoch seconds)", errors={name: "not an integer"})
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise BadRequest(f"'{name}' must be an integer (epoch seconds)",
                          errors={name: "not an integer"}) from None
+    if not _in_range(number):
+        raise BadRequest(f"'{name}' is out of range", errors={name: "beyond 64-bit integers"})
+    return number
 
 
 def parse(body, args=None) -> Search:

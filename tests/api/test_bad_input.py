@@ -74,6 +74,14 @@ def test_missing_or_non_object_bodies_are_400(alice, collection, body):
     ("backups", backup_body(time_stamp="soon"), "time_stamp"),
     ("backups", backup_body(curr_backup_level=-1), "curr_backup_level"),
     ("backups", {"container": "c", "backup_name": "n", "time_stamp": 1}, "hostname"),
+    # what the indexed columns cannot hold (BIGINT, INT, VARCHAR(255)) is a 400, not a 500
+    ("backups", backup_body(time_stamp=2 ** 70), "time_stamp"),
+    ("backups", backup_body(time_stamp=-2 ** 70), "time_stamp"),
+    ("backups", backup_body(curr_backup_level=2 ** 40), "curr_backup_level"),
+    ("backups", backup_body(job_id="j" * 256), "job_id"),
+    ("backups", backup_body(hostname="h" * 256), "hostname"),
+    ("jobs", job_body(session_id="s" * 256), "session_id"),
+    ("clients", client_body("p_" + "h" * 300), "client_id"),
 ])
 def test_wrong_types_and_unknown_enum_values_are_400_naming_the_field(
         alice, collection, body, field):
@@ -109,6 +117,23 @@ def test_bad_paging_is_400(alice, collection, query):
     err = assert_error(alice.get(f"/v1/{collection}/?{query}"), 400)
     assert err["title"] == "Invalid parameter"
     assert query.split("=")[0] in err["errors"]
+
+
+@pytest.mark.parametrize("collection,body", [
+    ("jobs", {"match": [{"session_tag": 2 ** 70}]}),
+    ("jobs", {"match_not": [{"session_tag": -2 ** 70}]}),
+    ("backups", {"time_after": 2 ** 70}),
+    ("backups", {"time_before": str(2 ** 64)}),
+])
+def test_out_of_range_search_numbers_are_400(alice, collection, body):
+    assert_error(alice.get(f"/v1/{collection}/", body), 400)
+
+
+def test_big_numbers_that_fit_are_fine(alice):
+    assert alice.post("/v1/backups/", backup_body(time_stamp=2 ** 63 - 1)).status_code == 201
+    assert alice.get("/v1/backups/", {"time_after": 2 ** 63 - 1}).status_code == 200
+    job_id = alice.create("jobs", job_body(schedule={"current_pid": 2 ** 70}, session_tag=2 ** 62))
+    assert alice.get(f"/v1/jobs/{job_id}").get_json()["job_schedule"]["current_pid"] == 2 ** 70
 
 
 def test_paging_edges_are_fine(alice):
