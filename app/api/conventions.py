@@ -2,6 +2,7 @@
 whatever the Content-Type (GET included), limit/offset paging, the envelopes, ETags and the
 OpenAPI description of the free-form Freezer documents."""
 import json
+import math
 
 import marshmallow as ma
 from flask import jsonify, request
@@ -88,6 +89,19 @@ def _depth(value, limit=MAX_DEPTH) -> int:
     return deepest
 
 
+def _not_json(name):
+    """NaN and Infinity are not JSON (Python reads them): stored, they would make the
+    document unreadable to the database's JSON functions and to strict clients."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range for a JSON number")
+    return value
+
+
 def request_json():
     """The request's JSON body, or None when there is none. Read whatever the
     Content-Type says: the 3.0.0 agent sends none, python-freezerclient sends GET bodies."""
@@ -95,7 +109,7 @@ def request_json():
     if not data or not data.strip():
         return None
     try:
-        value = json.loads(data)
+        value = json.loads(data, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
         raise MalformedJSON(f"The request body is not valid JSON: {exc}") from None
     if _depth(value) > MAX_DEPTH:

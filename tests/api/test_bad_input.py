@@ -22,7 +22,9 @@ def assert_nothing_written(user):
 
 
 @pytest.mark.parametrize("collection", COLLECTIONS)
-@pytest.mark.parametrize("raw", ['{"a": ', "{'single': 1}", "nul", '{"a": 1}}', "\xff\xfe"])
+@pytest.mark.parametrize("raw", ['{"a": ', "{'single': 1}", "nul", '{"a": 1}}', "\xff\xfe",
+                                 '{"a": NaN}', '{"a": [Infinity]}', '{"a": -Infinity}',
+                                 '{"a": 1e400}'])
 def test_malformed_json_is_400(alice, collection, raw):
     assert_error(alice.post(f"/v1/{collection}/", raw=raw), 400)
     assert_error(alice.get(f"/v1/{collection}/", raw=raw), 400)
