@@ -25,7 +25,7 @@ def test_compose_from_two_library_actions_reorder_and_save(page, agent):
     agent.create("actions", action_body(backup_name="second"))
     page.goto("/jobs/new")
     page.select_option("#client_id", "proj_node1")
-    expect(page.locator("#add_action_id option", has_text="first")).to_have_count(1)
+    expect(page.locator("#composer[data-client=proj_node1]")).to_have_count(1)  # swapped in
     for name in ("first", "second"):
         page.select_option("#add_action_id", label=f"backup fs {name} /srv/data")
         page.click("text=Add from library")
