@@ -41,6 +41,7 @@ def _configure(app, config):
         app.config.from_pyfile(extra)
     if config:
         app.config.update(config)
+    _database_connect_timeout(app)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
@@ -50,6 +51,18 @@ def _configure(app, config):
     if mode == "noauth" and not app.config.get("TESTING"):
         log.warning("AUTH_MODE=noauth: every caller is trusted to say who it is (X-User-Id). "
                     "Use it for development only.")
+
+
+def _database_connect_timeout(app, seconds=5):
+    """MySQL/MariaDB: give up connecting after a few seconds, so that while the database
+    host is unreachable a request answers 503 instead of hanging in TCP's own timeout
+    (minutes) until gunicorn kills the worker. A connect_timeout in the URL wins."""
+    url = str(app.config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if not url.startswith("mysql") or "connect_timeout=" in url:
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})  # never the class's dict
+    options["connect_args"] = {"connect_timeout": seconds, **options.get("connect_args", {})}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _instance_secret(app) -> str:
