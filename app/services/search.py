@@ -150,8 +150,20 @@ def _json_equals(model, key: str, value, dialect: str):
                         or_(rows.c.path.endswith("." + key, autoescape=True),
                             rows.c.path.endswith('."' + key + '"', autoescape=True)))
         key_clause = or_(rows.c.key == key, in_array)
-    value_clause = rows.c.type == "null" if value is None else rows.c.atom == value
+    value_clause = _sqlite_value(rows, value)
     return exists(select(literal(1)).select_from(rows).where(key_clause, value_clause))
+
+
+def _sqlite_value(rows, value):
+    """Exact JSON equality on a json_tree/json_each row: the JSON type too, since SQLite
+    reports true as atom 1 and false as 0 (MariaDB's JSON_CONTAINS already tells them apart)."""
+    if value is None:
+        return rows.c.type == "null"
+    if isinstance(value, bool):
+        return rows.c.type == ("true" if value else "false")
+    if isinstance(value, (int, float)):
+        return and_(rows.c.type.in_(("integer", "real")), rows.c.atom == value)
+    return and_(rows.c.type == "text", rows.c.atom == value)
 
 
 def _like_pattern(term: str) -> str:

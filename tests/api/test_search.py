@@ -160,3 +160,24 @@ def test_search_values_with_quotes_and_sql(alice):
     assert ids(alice.get("/v1/jobs", {"match": [{"description": tricky}]})) == [job_id]
     assert ids(alice.get("/v1/jobs", {"match": [{"_all": "' or '1'='1"}]})) == [job_id]
     assert ids(alice.get("/v1/jobs", {"match": [{"description": 'say "hi"'}]})) == []
+
+
+def test_json_types_compare_exactly(alice):
+    """true is not 1, "1" is not 1, null only matches null: the same on both engines."""
+    flag = alice.create("actions", {"freezer_action": {"action": "backup"}, "flag": True,
+                                    "note": None, "retries": 1, "ratio": 1.5})
+    count = alice.create("actions", {"freezer_action": {"action": "backup"}, "flag": 1,
+                                     "note": "null", "retries": "1", "ratio": 1})
+
+    def found(body):
+        return ids(alice.get("/v1/actions", body), "actions", "action_id")
+
+    assert found({"match": [{"flag": True}]}) == [flag]
+    assert found({"match": [{"flag": 1}]}) == [count]
+    assert found({"match": [{"flag": False}]}) == []
+    assert found({"match": [{"note": None}]}) == [flag]
+    assert found({"match": [{"note": "null"}]}) == [count]
+    assert found({"match": [{"retries": 1}]}) == [flag]
+    assert found({"match": [{"retries": "1"}]}) == [count]
+    assert found({"match": [{"ratio": 1.5}]}) == [flag]
+    assert found({"match": [{"freezer_action.action": "backup"}, {"flag": True}]}) == [flag]
