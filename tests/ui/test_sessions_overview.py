@@ -54,6 +54,8 @@ def test_overview_numbers_link_to_their_lists(app, ui, alice):
     assert '<a href="/jobs?failed_within=24"><span class="n">1</span>' in text
     assert '<span class="n">1</span>clients silent' in text
     assert 'hx-get="/overview/attention?stale_hours=48" hx-trigger="load"' in text
+    refresh = ui.get("/", htmx=True).text  # what the 30 s refresh swaps: the numbers only
+    assert refresh.lstrip().startswith('<section id="overview"') and 'id="attention"' not in refresh
     assert "busy" in text and "broken" in text and "quiet" in text
     listed = ui.get("/jobs?failed_within=24").text
     assert "broken" in listed and "busy" not in listed
