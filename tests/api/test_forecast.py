@@ -3,7 +3,6 @@ jobs (frozen clock, hand-computed times), nothing computed written into the job.
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Job
