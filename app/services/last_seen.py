@@ -40,7 +40,8 @@ def touch(user_id: str, client_id: str) -> bool:
             update(Client)
             .where(Client.user_id == user_id, Client.client_id == client_id,
                    or_(Client.last_seen.is_(None), Client.last_seen < cutoff))
-            .values(last_seen=now))
+            # the document did not change: keep updated_at (its onupdate would bump it)
+            .values(last_seen=now, updated_at=Client.updated_at))
     return written.rowcount > 0
 
 

@@ -77,3 +77,18 @@ def test_the_status_shows_the_jobs_and_the_last_backup(registered, bob):
     assert status["last_backup"]["backup_id"] == f"/srv/backups_node1_data_{T0 - 50}_0"
     assert bob.get("/v1/clients/proj_node1/status").status_code == 404
     assert registered.get("/v1/clients/nope/status").status_code == 404
+
+
+def test_a_poll_leaves_the_client_document_and_its_version_alone(app, registered):
+    from app.extensions import db
+    from app.models import Client
+    before = registered.get("/v1/clients/proj_node1")
+    with app.app_context():
+        updated = db.session.scalars(db.select(Client.updated_at)).one()
+    clock.freeze(T0 + 600)
+    poll(registered)
+    after = registered.get("/v1/clients/proj_node1")
+    assert after.get_json() == before.get_json() and after.headers["ETag"] == before.headers["ETag"]
+    with app.app_context():
+        assert db.session.scalars(db.select(Client.updated_at)).one() == updated
+    assert seen(registered) == "2026-11-27T01:56:40Z"
