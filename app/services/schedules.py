@@ -136,20 +136,6 @@ def _window(schedule: dict):
     return start, end
 
 
-def _check_form(schedule: dict, form: str) -> None:
-    """Refuse keys the scheduler would silently ignore for this form."""
-    ignored = []
-    if form == "date":
-        ignored = [k for k in ("schedule_interval", "schedule_start_date", "schedule_end_date")
-                   if _given(schedule, k)] + [f"schedule_{n}" for n in _cron_fields(schedule)]
-    elif form == "interval":
-        ignored = [f"schedule_{n}" for n in _cron_fields(schedule)]
-    if ignored:
-        raise _Invalid(ignored[0], f"has no effect: the freezer scheduler uses only "
-                                   f"schedule_{form} (and its start/end dates) when "
-                                   f"schedule_{form} is set")
-
-
 def _trigger(schedule: dict, tz: ZoneInfo, anchor: datetime | None = None):
     """The APScheduler trigger the freezer scheduler would build, or None for no schedule.
     `anchor` (aware) replaces an interval's start: see `interval_anchor`. Raises _Invalid."""
@@ -159,7 +145,9 @@ def _trigger(schedule: dict, tz: ZoneInfo, anchor: datetime | None = None):
             if _given(schedule, key):
                 raise _Invalid(key, "has no effect without schedule_interval or cron fields")
         return None
-    _check_form(schedule, form)
+    # Keys of another form are not refused: PATCH merges and cannot delete a key, so an
+    # operator switching forms would be stuck; the scheduler's precedence (date, interval,
+    # cron) decides, and forecasts show what it will do.
     if form == "date":
         value = _given(schedule, "schedule_date")
         if not isinstance(value, str):
@@ -191,7 +179,7 @@ def _trigger(schedule: dict, tz: ZoneInfo, anchor: datetime | None = None):
 def validate_schedule(schedule, field: str = "job_schedule") -> None:
     """400 naming `<field>.<key>` and why, for a schedule the freezer scheduler could not
     run as written: unreadable dates, a zero interval, an end before the start, cron fields
-    that cannot parse or can never fire together, keys the chosen form ignores."""
+    that cannot parse or can never fire together."""
     if schedule is None:
         return
     if not isinstance(schedule, dict):

@@ -19,7 +19,7 @@ from sqlalchemy import Text, select, type_coerce
 
 from ..extensions import db
 from ..models import Job, Session
-from . import clock, documents
+from . import clock, documents, schedules
 from .errors import BadRequest, MethodNotAllowed, NotFound
 from .merge import deep_merge
 from .schemas import JOB_RESULTS, SESSION, SESSION_PATCH
@@ -91,6 +91,7 @@ def create(user_id: str, body) -> Session:
     if doc["hold_off"] is None:
         doc["hold_off"] = DEFAULT_HOLD_OFF
     validate(SESSION, doc)
+    schedules.validate_schedule(doc.get("schedule"), field="schedule")
     return _store_new(user_id, doc)
 
 
@@ -101,6 +102,7 @@ def replace(user_id: str, session_id: str, body, if_match=None) -> Session:
     doc["session_id"] = session_id
     doc["user_id"] = user_id
     validate(SESSION, doc)
+    schedules.validate_schedule(doc.get("schedule"), field="schedule")
     row = documents.find(Session, user_id, session_id, for_update=True)
     members = (row.doc.get("jobs") or {}) if row is not None else {}
     if not isinstance(members, dict):
@@ -125,7 +127,11 @@ def patch(user_id: str, session_id: str, body, if_match=None) -> Session:
     documents.check_if_match(row, if_match)
     if "jobs" in changes:
         _checked_entries(changes["jobs"], row.doc.get("jobs") or {})
-    return documents.write(row, deep_merge(row.doc, changes))
+    merged = deep_merge(row.doc, changes)
+    # like jobs: re-check only a schedule this write changes, so old stored ones stay writable
+    if schedules.changed(row.doc.get("schedule"), merged.get("schedule")):
+        schedules.validate_schedule(merged.get("schedule"), field="schedule")
+    return documents.write(row, merged)
 
 
 def delete(user_id: str, session_id: str) -> None:

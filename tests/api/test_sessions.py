@@ -537,3 +537,25 @@ def test_a_deadlock_victim_is_run_again_once(alice, at, monkeypatch):
     r = action(alice, sid, "end", job_id=jid, result="success")
     assert r.status_code == 503 and r.get_json()["description"]   # the agent retries
     assert session(alice, sid)["jobs"][jid]["status"] == "running"
+
+
+# --- schedules are checked semantically, as for jobs -------------------------------------
+
+@pytest.mark.parametrize("schedule, field", [
+    ({"schedule_interval": "0 seconds"}, "schedule.schedule_interval"),
+    ({"schedule_month": "2", "schedule_day": "30"}, "schedule.schedule_day"),
+    ({"schedule_date": "2026-13-01T00:00:00"}, "schedule.schedule_date"),
+])
+def test_session_schedule_that_cannot_run_is_refused(alice, schedule, field):
+    r = alice.post("/v1/sessions/", {"description": "s", "schedule": schedule})
+    assert r.status_code == 400, r.get_json()
+    assert any(key.startswith("schedule") for key in r.get_json()["errors"])
+    assert alice.get("/v1/sessions/").get_json()["sessions"] == []
+
+
+def test_session_patch_rechecks_a_changed_schedule(alice):
+    sid = alice.create("sessions", {"description": "s", "schedule": {"schedule_interval": "1 days"}})
+    r = alice.patch(f"/v1/sessions/{sid}", {"schedule": {"schedule_interval": "0 hours"}})
+    assert r.status_code == 400
+    assert alice.get(f"/v1/sessions/{sid}").get_json()["schedule"]["schedule_interval"] == "1 days"
+    assert alice.patch(f"/v1/sessions/{sid}", {"description": "t"}).status_code == 200

@@ -63,12 +63,20 @@ INVALID = [
      "never fire"),
     ({"schedule_month": "3", "schedule_start_date": "2026-04-01T00:00:00",
       "schedule_end_date": "2026-05-01T00:00:00"}, "schedule_end_date", "between the start"),
-    ({"schedule_date": "2026-12-01T03:30:00", "schedule_interval": "1 days"},
-     "schedule_interval", "no effect"),
-    ({"schedule_date": "2026-12-01T03:30:00", "schedule_hour": "3"}, "schedule_hour",
-     "no effect"),
-    ({"schedule_interval": "1 days", "schedule_hour": "3"}, "schedule_hour", "no effect"),
 ]
+
+
+@pytest.mark.parametrize("schedule, form", [
+    ({"schedule_date": "2026-12-01T03:30:00", "schedule_interval": "1 days"}, "date"),
+    ({"schedule_date": "2026-12-01T03:30:00", "schedule_hour": "3"}, "date"),
+    ({"schedule_interval": "1 days", "schedule_hour": "3"}, "interval"),
+])
+def test_mixed_forms_are_accepted_and_the_schedulers_precedence_decides(app, schedule, form):
+    # PATCH merges and cannot delete a key: refusing leftovers of the old form would make
+    # switching forms impossible. The scheduler takes date, then interval, then cron.
+    with app.app_context():
+        schedules.validate_schedule(schedule)
+        assert schedules.kind(schedule) == form
 
 
 @pytest.mark.parametrize("schedule", VALID.values(), ids=VALID.keys())
