@@ -102,6 +102,8 @@ def _register_commands(app):
     from . import models  # noqa: F401  (so `flask db` sees every table)
     from . import runs_cli
     runs_cli.init_app(app)  # `flask runs prune`
+    from . import jobs_cli
+    jobs_cli.init_app(app)  # `flask jobs refresh-next-run`
 
 
 def _register_operations(app):

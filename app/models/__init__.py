@@ -5,6 +5,7 @@ from .client import Client
 from .job import Job
 from .run import Run
 from .session import Session
+from .setting import Setting
 from .user import ApiToken, User
 
-__all__ = ["Action", "ApiToken", "Backup", "Client", "Job", "Run", "Session", "User"]
+__all__ = ["Action", "ApiToken", "Backup", "Client", "Job", "Run", "Session", "Setting", "User"]

@@ -1,9 +1,11 @@
+from datetime import datetime
+
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .document import DocumentMixin
-from .types import IdString
+from .types import IdString, Timestamp
 
 
 class Job(DocumentMixin, db.Model):
@@ -16,6 +18,10 @@ class Job(DocumentMixin, db.Model):
     status: Mapped[str | None] = mapped_column(String(16))
     event: Mapped[str | None] = mapped_column(String(16))
     result: Mapped[str | None] = mapped_column(String(16))
+    # The first fire time (naive UTC) at or after the job's last write; NULL when it will not
+    # fire (stopped, completed, no schedule, ended). A computed fact, so a column and never
+    # in the document (DECISIONS.md); services/forecast.py reads it as a lower bound.
+    next_run_at: Mapped[datetime | None] = mapped_column(Timestamp())
 
     __table_args__ = (
         Index("uq_jobs_user_job", "user_id", "job_id", unique=True),
@@ -24,6 +30,8 @@ class Job(DocumentMixin, db.Model):
         Index("ix_jobs_user_client", "user_id", "client_id"),
         Index("ix_jobs_user_status", "user_id", "status"),
         Index("ix_jobs_user_session", "user_id", "session_id"),
+        # "what runs next": an index range on the caller's jobs, in fire-time order
+        Index("ix_jobs_user_next_run", "user_id", "next_run_at"),
     )
 
     SEARCH_COLUMNS = {
@@ -46,6 +54,9 @@ class Job(DocumentMixin, db.Model):
         self.status = _str(schedule.get("status"))
         self.event = _str(schedule.get("event"))
         self.result = _str(schedule.get("result"))
+        # here, so every write of a job document (jobs, sessions, events) keeps it in step
+        from ..services.forecast import next_run_at  # the services import the models
+        self.next_run_at = next_run_at(self.doc)
 
 
 def _str(value):

@@ -1,16 +1,30 @@
 """Upcoming runs: when the caller's jobs will fire, per job and across all of them.
 
-Computed on request from the stored schedules (schedules.py, the scheduler's own trigger
-classes); nothing is written back into the job documents (DECISIONS.md, Jobs)."""
+Computed from the stored schedules (schedules.py, the scheduler's own trigger classes);
+nothing is written back into the job documents (DECISIONS.md, Jobs). Beside each document,
+`jobs.next_run_at` holds the job's first fire time at or after its last write (set by
+Job.sync_columns -> next_run_at()), so the fleet forecast reads only the jobs whose
+next_run_at falls before the window's end, in that order, through the index
+(user_id, next_run_at), and stops reading as soon as it has `limit` fire times.
+
+Rows whose next_run_at has passed (the job fired, or its date passed, with no write since;
+agents PATCH after every run, so these are few) are still read -- a passed value is still a
+lower bound -- their fire times computed from now, and, in a read request, refreshed with
+one conditional UPDATE each in a short transaction of their own (see _refresh)."""
 import heapq
 import itertools
+import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from flask import has_request_context, request
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from ..extensions import db
-from ..models import Job
+from ..models import Job, Setting
 from . import schedules
+
+log = logging.getLogger(__name__)
 
 MAX_COUNT = 100          # fire times per job, in either forecast
 INACTIVE_STATUSES = ("completed", "removed")
@@ -100,7 +114,7 @@ class _FireTimes:
             position += 1
 
 
-def _stream(times: _FireTimes, row):
+def _stream(times, row):
     # row.pk breaks ties, so equal times keep creation order
     for fire in times:
         yield fire, row.pk, row
@@ -116,6 +130,117 @@ def _signature(schedule: dict, now, tz):
     return key
 
 
+# --- the stored next run -----------------------------------------------------------------
+
+ZONE_SETTING = "next_run_timezone"  # the SCHEDULE_TIMEZONE jobs.next_run_at was computed in
+_BATCH = 500
+
+
+def first_fire(doc: dict, now: datetime | None = None, tz=None) -> datetime | None:
+    """The job's first fire time at or after `now` (aware UTC), or None when it will not
+    fire: the rule behind jobs.next_run_at, the same as job_forecast's first entry."""
+    if inactive_reason(doc) is not None:
+        return None
+    schedule = doc.get("job_schedule")
+    if not isinstance(schedule, dict) or schedules.kind(schedule) == "none":
+        return None
+    now = schedules.utc_now(now)
+    trigger = schedules.trigger_for(schedule, now, tz)
+    if trigger is None:
+        return None
+    fire = trigger.get_next_fire_time(None, now)
+    if fire is None or fire < now:  # a date that has passed
+        return None
+    return fire.astimezone(schedules.UTC)
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(schedules.UTC).replace(tzinfo=None)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=schedules.UTC)
+
+
+def next_run_at(doc: dict, now: datetime | None = None) -> datetime | None:
+    """The value of jobs.next_run_at for this document (naive UTC, as columns store it)."""
+    return _naive(first_fire(doc, now))
+
+
+def zone_in_step(tz=None) -> bool:
+    """Whether stored next_run_at values were computed in the configured zone. No record
+    (tables emptied by hand) counts as in step: the migration records it."""
+    recorded = db.session.get(Setting, ZONE_SETTING)
+    return recorded is None or recorded.value == (tz or schedules.zone()).key
+
+
+def refresh_batch(connection, after_pk: int = 0, batch: int = _BATCH,
+                  now: datetime | None = None) -> int | None:
+    """Recompute next_run_at of the next `batch` jobs (all owners) after pk `after_pk`, on
+    `connection`; returns the last pk done, or None when there were none. Used by
+    migration 0004's backfill and `flask jobs refresh-next-run`."""
+    jobs = Job.__table__
+    rows = connection.execute(select(jobs.c.pk, jobs.c.version, jobs.c.doc)
+                              .where(jobs.c.pk > after_pk).order_by(jobs.c.pk)
+                              .limit(batch)).all()
+    if not rows:
+        return None
+    now = schedules.utc_now(now)
+    connection.execute(
+        update(jobs).where(jobs.c.pk == bindparam("b_pk"), jobs.c.version == bindparam("b_v"))
+        # the document did not change: keep updated_at (its onupdate would bump it)
+        .values(next_run_at=bindparam("b_next"), updated_at=jobs.c.updated_at),
+        [{"b_pk": row.pk, "b_v": row.version, "b_next": next_run_at(row.doc, now)}
+         for row in rows])
+    return rows[-1].pk
+
+
+def record_zone(connection, tz=None) -> None:
+    """Note the zone next_run_at values are now computed in (after a full refresh)."""
+    key = (tz or schedules.zone()).key
+    table = Setting.__table__
+    done = connection.execute(update(table).where(table.c.name == ZONE_SETTING)
+                              .values(value=key))
+    if not done.rowcount:
+        connection.execute(table.insert().values(name=ZONE_SETTING, value=key))
+
+
+def refresh_all(batch: int = _BATCH) -> int:
+    """Every job's next_run_at recomputed, one short transaction per batch, then the zone
+    recorded (`flask jobs refresh-next-run`). Returns the last job pk done (0: none)."""
+    last = 0
+    while True:
+        with db.engine.begin() as connection:
+            end = refresh_batch(connection, last, batch)
+            if end is None:
+                record_zone(connection)
+                return last
+            last = end
+
+
+def _refresh(stale: list) -> None:
+    """Store recomputed next_run_at values of rows read stale: one conditional UPDATE per
+    row (unchanged document version), in a short transaction of its own, so a read request
+    never holds the write lock. Best effort: a row left stale is only read again."""
+    if not stale or not (has_request_context() and request.method in ("GET", "HEAD")):
+        return  # outside a read request the caller's session may hold the write lock
+    jobs = Job.__table__
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(jobs).where(jobs.c.pk == bindparam("b_pk"),
+                                   jobs.c.version == bindparam("b_v"),
+                                   jobs.c.next_run_at == bindparam("b_old"))
+                .values(next_run_at=bindparam("b_next"), updated_at=jobs.c.updated_at),
+                [{"b_pk": pk, "b_v": version, "b_old": old, "b_next": new}
+                 for pk, version, old, new in stale])
+    except DBAPIError:
+        log.warning("next_run_at refresh of %d jobs failed; read again next time",
+                    len(stale), exc_info=True)
+
+
+# --- the fleet forecast --------------------------------------------------------------------
+
 def active_jobs(user_id: str):
     """The caller's jobs their agents will run, each document loaded once: plain rows
     (.pk, .job_id, .client_id, .status, .event, .result, .doc), not ORM objects, which
@@ -126,24 +251,90 @@ def active_jobs(user_id: str):
     return db.session.execute(stmt).all()
 
 
+def _by_next_run(user_id: str, until: datetime, first_batch: int):
+    """The caller's jobs with next_run_at <= until, in (next_run_at, pk) order: an index
+    range on (user_id, next_run_at), fetched in growing keyset batches so a caller that
+    stops early (the overview wants 10) reads a few rows, not the window."""
+    columns = (Job.pk, Job.job_id, Job.client_id, Job.status, Job.event, Job.result,
+               Job.version, Job.next_run_at, Job.doc)
+    until, last, size = _naive(until), None, max(first_batch, 16)
+    while True:
+        stmt = select(*columns).where(Job.user_id == user_id, Job.next_run_at <= until)
+        if last is not None:
+            stmt = stmt.where(Job.next_run_at >= last[0],
+                              or_(Job.next_run_at > last[0],
+                                  and_(Job.next_run_at == last[0], Job.pk > last[1])))
+        rows = db.session.execute(stmt.order_by(Job.next_run_at, Job.pk).limit(size)).all()
+        yield from rows
+        if len(rows) < size:
+            return
+        last, size = (rows[-1].next_run_at, rows[-1].pk), min(size * 4, 4000)
+
+
 def upcoming_with_more(user_id: str, hours: float, now: datetime | None = None,
                        limit: int | None = None):
     """([(fire time UTC, job row)] in time order, whether more fire times follow)."""
     now = schedules.utc_now(now)
     until = now + timedelta(hours=hours)
     tz = schedules.zone()
+    if not zone_in_step(tz):
+        log.warning("jobs.next_run_at was computed in another SCHEDULE_TIMEZONE: forecasting "
+                    "from every job's schedule until `flask jobs refresh-next-run` has run")
+        return _upcoming_by_scan(user_id, now, until, tz, limit)
     shared: dict[tuple, _FireTimes | None] = {}
-    streams = []
-    for row in active_jobs(user_id):
-        schedule = row.doc.get("job_schedule")
-        if not isinstance(schedule, dict) or schedules.kind(schedule) == "none":
-            continue
-        key = _signature(schedule, now, tz)
-        if key not in shared:
-            trigger = schedules.trigger_for(schedule, now, tz)
-            shared[key] = _FireTimes(trigger, now, until) if trigger is not None else None
-        if shared[key] is not None:
-            streams.append(_stream(shared[key], row))
+    heap, out, stale = [], [], []
+    naive_now = _naive(now)
+    rows = _by_next_run(user_id, until, (limit or _BATCH) + 1)
+    pending = next(rows, None)
+    while True:
+        # An unread row fires no earlier than its next_run_at: read rows until the
+        # earliest fire time in hand comes strictly before the next row's.
+        while pending is not None and (not heap or heap[0][0] >= _aware(pending.next_run_at)):
+            row = pending
+            if row.next_run_at < naive_now:
+                new = _naive(first_fire(row.doc, now, tz))
+                # interval jobs never run and without a start date are due "now" on every
+                # request: storing that would be stale at once, so they are only read
+                if new is None or new > naive_now:
+                    stale.append((row.pk, row.version, row.next_run_at, new))
+            stream = _times_of(row, shared, now, until, tz)
+            first = next(stream, None)
+            if first is not None:
+                heapq.heappush(heap, (first, row.pk, stream, row))
+            pending = next(rows, None)
+        if not heap or (limit is not None and len(out) > limit):
+            break
+        fire, pk, stream, row = heapq.heappop(heap)
+        out.append((fire, row))
+        following = next(stream, None)
+        if following is not None:
+            heapq.heappush(heap, (following, pk, stream, row))
+    _refresh(stale)
+    if limit is None:
+        return out, False
+    return out[:limit], len(out) > limit
+
+
+def _times_of(row, shared: dict, now, until, tz):
+    """The row's fire times in the window (an iterator), its trigger shared with every job
+    of the same schedule; nothing for a job that will not fire."""
+    schedule = row.doc.get("job_schedule")
+    if (not isinstance(schedule, dict) or schedules.kind(schedule) == "none"
+            or inactive_reason(row.doc) is not None):
+        return iter(())
+    key = _signature(schedule, now, tz)
+    if key not in shared:
+        trigger = schedules.trigger_for(schedule, now, tz)
+        shared[key] = _FireTimes(trigger, now, until) if trigger is not None else None
+    return iter(shared[key]) if shared[key] is not None else iter(())
+
+
+def _upcoming_by_scan(user_id: str, now, until, tz, limit):
+    """Every active job's schedule expanded (no use of next_run_at): the answer while
+    stored values were computed in another zone."""
+    shared: dict[tuple, _FireTimes | None] = {}
+    streams = [_stream(_times_of(row, shared, now, until, tz), row)
+               for row in active_jobs(user_id)]
     merged = heapq.merge(*streams, key=lambda entry: entry[:2])
     if limit is None:
         return [(fire, row) for fire, _, row in merged], False
