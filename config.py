@@ -51,6 +51,7 @@ class Config:
     # Failed sign-ins are throttled per address and per (address, username). memory:// is
     # per process: with several workers or hosts use a shared store, e.g. redis://host:6379.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a throttled sign-in (only limited routes)
     LOGIN_LIMIT_PER_USER = os.environ.get("LOGIN_LIMIT_PER_USER", "5 per minute;20 per hour")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
 

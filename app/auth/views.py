@@ -57,11 +57,15 @@ def _address_and_username() -> str:
     return f"{request.remote_addr}|{(request.form.get('username') or '').strip().lower()}"
 
 
+THROTTLED = "Too many failed sign-ins. Wait a minute, then try again."
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
-               deduct_when=_failed_login, scope="login-address")
+               deduct_when=_failed_login, scope="login-address", error_message=THROTTLED)
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_USER"], methods=["POST"],
-               key_func=_address_and_username, deduct_when=_failed_login, scope="login-user")
+               key_func=_address_and_username, deduct_when=_failed_login, scope="login-user",
+               error_message=THROTTLED)
 def login():
     form = LoginForm()
     if request.method == "GET":

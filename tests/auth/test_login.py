@@ -91,7 +91,10 @@ def test_changing_the_password_signs_out_other_sessions(app, client, carol):
 def test_repeated_failures_are_throttled_even_for_the_right_password(client, carol):
     for _ in range(5):
         assert sign_in(client, "carol", "wrong password").status_code == 401
-    assert sign_in(client, "carol", "wrong password").status_code == 429
+    throttled = sign_in(client, "carol", "wrong password")
+    assert throttled.status_code == 429
+    assert "Too many failed sign-ins" in throttled.text
+    assert 0 < int(throttled.headers["Retry-After"]) <= 60
     assert sign_in(client, "carol").status_code == 429
     assert not signed_in_as(client)
 
