@@ -61,3 +61,12 @@ class Config:
     # Run history retention, applied by `flask runs prune` (0 = no limit of that kind).
     RUNS_KEEP_LAST = int(os.environ.get("RUNS_KEEP_LAST", "100"))
     RUNS_KEEP_DAYS = int(os.environ.get("RUNS_KEEP_DAYS", "90"))
+    # /v1/docs and /v1/openapi.json: how callers authenticate (Swagger UI's "Authorize").
+    API_SPEC_OPTIONS = {
+        "components": {"securitySchemes": {
+            "apiToken": {"type": "apiKey", "in": "header", "name": "X-Auth-Token",
+                         "description": "An API token (AUTH_MODE=token) or a Keystone token "
+                                        "(AUTH_MODE=keystone)"},
+            "bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"apiToken": []}, {"bearer": []}],
+    }
