@@ -251,20 +251,27 @@ def active_jobs(user_id: str):
     return db.session.execute(stmt).all()
 
 
+_ROW_COLUMNS = (Job.pk, Job.job_id, Job.client_id, Job.status, Job.event, Job.result,
+                Job.version, Job.next_run_at, Job.doc)
+
+
+def window_statement(user_id: str, until: datetime, after=None, size: int = _BATCH):
+    """One batch of the caller's jobs with next_run_at <= until, in (next_run_at, pk)
+    order after the row `after` (next_run_at, pk): an index range on ix_jobs_user_next_run."""
+    stmt = select(*_ROW_COLUMNS).where(Job.user_id == user_id, Job.next_run_at <= _naive(until))
+    if after is not None:
+        stmt = stmt.where(Job.next_run_at >= after[0],
+                          or_(Job.next_run_at > after[0],
+                              and_(Job.next_run_at == after[0], Job.pk > after[1])))
+    return stmt.order_by(Job.next_run_at, Job.pk).limit(size)
+
+
 def _by_next_run(user_id: str, until: datetime, first_batch: int):
-    """The caller's jobs with next_run_at <= until, in (next_run_at, pk) order: an index
-    range on (user_id, next_run_at), fetched in growing keyset batches so a caller that
-    stops early (the overview wants 10) reads a few rows, not the window."""
-    columns = (Job.pk, Job.job_id, Job.client_id, Job.status, Job.event, Job.result,
-               Job.version, Job.next_run_at, Job.doc)
-    until, last, size = _naive(until), None, max(first_batch, 16)
+    """The rows of window_statement, fetched in growing keyset batches, so a caller that
+    stops early (the overview wants 10) reads a few rows, not the whole window."""
+    last, size = None, max(first_batch, 16)
     while True:
-        stmt = select(*columns).where(Job.user_id == user_id, Job.next_run_at <= until)
-        if last is not None:
-            stmt = stmt.where(Job.next_run_at >= last[0],
-                              or_(Job.next_run_at > last[0],
-                                  and_(Job.next_run_at == last[0], Job.pk > last[1])))
-        rows = db.session.execute(stmt.order_by(Job.next_run_at, Job.pk).limit(size)).all()
+        rows = db.session.execute(window_statement(user_id, until, last, size)).all()
         yield from rows
         if len(rows) < size:
             return
