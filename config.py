@@ -40,6 +40,10 @@ class Config:
     # Level of the app's own log lines (they carry the request id) when nothing else
     # configured logging (gunicorn, mod_wsgi, flask run).
     LOG_LEVEL = os.environ.get("FREEZER_LOG_LEVEL", "INFO")
+    # How many reverse proxies (load balancer, Apache) stand in front of the app. With N > 0
+    # their X-Forwarded-For/-Proto/-Host are trusted N hops deep, so the login throttle,
+    # /metrics' address check and Secure cookies see the real client and scheme. 0: none.
+    TRUSTED_PROXIES = int(os.environ.get("FREEZER_TRUSTED_PROXIES", "0"))
 
     # Identity (app/auth). Dashboard session cookie: HttpOnly, SameSite=Lax, and Secure
     # whenever the request came over HTTPS (SESSION_COOKIE_SECURE=1 forces it always).

@@ -30,8 +30,16 @@ def create_app(config=None):
     _register_error_handlers(app)
     _register_commands(app)
     app.wsgi_app = StripTrailingSlash(app.wsgi_app)
+    _trust_proxies(app)
     _register_operations(app)
     return app
+
+
+def _trust_proxies(app):
+    hops = app.config.get("TRUSTED_PROXIES") or 0
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _configure(app, config):
