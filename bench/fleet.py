@@ -78,7 +78,7 @@ class Sample:
     start: float      # seconds since the run started
     latency: float
     status: int       # 0: no HTTP answer (connection error / timeout)
-    json_error: bool = True  # a >= 400 answer with a Freezer JSON error body
+    well_formed: bool = True  # a success, or an error with a Freezer JSON error body
 
 
 @dataclass
@@ -120,20 +120,20 @@ class Api:
                    record: bool = True):
         content = json.dumps(body) if body is not None else None
         start = self.recorder.now()
-        status, payload, json_error = 0, None, False
+        status, payload, well_formed = 0, None, False
         try:
             response = await self.client.request(method, path, content=content,
                                                   headers=self.headers(user_id))
             status = response.status_code
             with contextlib.suppress(ValueError):
                 payload = response.json()
-            json_error = status < 400 or (isinstance(payload, dict) and "title" in payload
+            well_formed = status < 400 or (isinstance(payload, dict) and "title" in payload
                                           and "description" in payload)
         except httpx.HTTPError as exc:
             payload = repr(exc)
         latency = self.recorder.now() - start
         if record:
-            self.recorder.samples.append(Sample(op, start, latency, status, json_error))
+            self.recorder.samples.append(Sample(op, start, latency, status, well_formed))
             if status != EXPECTED.get(op, status) and len(self.recorder.failures) < 20:
                 self.recorder.failures.append((op, method, path, status, str(payload)[:200]))
         return status, payload
@@ -208,6 +208,7 @@ class Fleet:
                         raise RuntimeError(f"set-up: POST /v1/jobs answered {status}: {payload}")
                     job_ids.append(payload["job_id"])
                 if not self.sessions_available:
+                    self.sessions[a.user_id].append((None, job_ids))  # operators restart them
                     return
                 status, payload = await self.api.call("setup", a.user_id, "POST", "/v1/sessions/", {
                     "description": "fleet pair", "hold_off": 5,
@@ -215,6 +216,7 @@ class Fleet:
                                  "status": "scheduled"}}, False)
                 if status in (404, 405):
                     self.sessions_available = False
+                    self.sessions[a.user_id].append((None, job_ids))
                     return
                 if status != 201:
                     raise RuntimeError(f"set-up: POST /v1/sessions answered {status}: {payload}")
@@ -391,7 +393,7 @@ def summarise(settings: Settings, rec: Recorder, elapsed: float, window: FaultWi
            "server_errors_5xx": sum(n for code, n in statuses.items() if code >= 500),
            "no_answer": statuses.get(0, 0),
            "errors_json_body_missing": sum(1 for s in rec.samples
-                                           if s.status >= 400 and not s.json_error),
+                                           if s.status >= 400 and not s.well_formed),
            "session_results": dict(rec.session_results), "operations": ops,
            "acknowledged": {"backups": len(rec.backups), "patch_versions": len(rec.versions)},
            "first_failures": rec.failures[:10]}
@@ -415,7 +417,7 @@ def fault_report(rec: Recorder, window: FaultWindow) -> dict:
         "during": dict(Counter(s.status for s in during)),
         "during_max_latency_ms": round(1000 * max((s.latency for s in during), default=0), 1),
         "during_non_503_5xx": sum(1 for s in during if s.status >= 500 and s.status != 503),
-        "during_503_without_json": sum(1 for s in during if s.status == 503 and not s.json_error),
+        "during_503_without_json": sum(1 for s in during if s.status == 503 and not s.well_formed),
         "serving_again_after_s": round(first_ok - up, 2) if first_ok is not None else None,
         "failed_before_down": len(before),
         "failed_after_up_plus_5s": len(late),
