@@ -162,9 +162,21 @@ def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=schedules.UTC)
 
 
-def next_run_at(doc: dict, now: datetime | None = None) -> datetime | None:
+# next_run_at of interval jobs whose grid starts when their agent picks them up (no start
+# date ahead, never run): they fire "now" on every request. Any one time stored would be
+# stale at once, and equal values keep such rows in pk order in the index (see _rows).
+DUE_NOW = datetime(1970, 1, 1)
+
+
+def next_run_at(doc: dict, now: datetime | None = None, tz=None) -> datetime | None:
     """The value of jobs.next_run_at for this document (naive UTC, as columns store it)."""
-    return _naive(first_fire(doc, now))
+    now = schedules.utc_now(now)
+    tz = tz or schedules.zone()
+    fire = first_fire(doc, now, tz)
+    if fire is not None and schedules.kind(doc["job_schedule"]) == "interval" \
+            and schedules.interval_anchor(doc["job_schedule"], now, tz) == now:
+        return DUE_NOW
+    return _naive(fire)
 
 
 def zone_in_step(tz=None) -> bool:
@@ -255,10 +267,14 @@ _ROW_COLUMNS = (Job.pk, Job.job_id, Job.client_id, Job.status, Job.event, Job.re
                 Job.version, Job.next_run_at, Job.doc)
 
 
-def window_statement(user_id: str, until: datetime, after=None, size: int = _BATCH):
-    """One batch of the caller's jobs with next_run_at <= until, in (next_run_at, pk)
-    order after the row `after` (next_run_at, pk): an index range on ix_jobs_user_next_run."""
-    stmt = select(*_ROW_COLUMNS).where(Job.user_id == user_id, Job.next_run_at <= _naive(until))
+def window_statement(user_id: str, low: datetime | None, high: datetime, after=None,
+                     size: int = _BATCH, low_inclusive: bool = False):
+    """One batch of the caller's jobs with low < next_run_at <= high (naive UTC), in
+    (next_run_at, pk) order after the row `after` (next_run_at, pk): an index range on
+    ix_jobs_user_next_run."""
+    stmt = select(*_ROW_COLUMNS).where(Job.user_id == user_id, Job.next_run_at <= high)
+    if low is not None:
+        stmt = stmt.where(Job.next_run_at >= low if low_inclusive else Job.next_run_at > low)
     if after is not None:
         stmt = stmt.where(Job.next_run_at >= after[0],
                           or_(Job.next_run_at > after[0],
@@ -266,16 +282,32 @@ def window_statement(user_id: str, until: datetime, after=None, size: int = _BAT
     return stmt.order_by(Job.next_run_at, Job.pk).limit(size)
 
 
-def _by_next_run(user_id: str, until: datetime, first_batch: int):
+def _batches(user_id, low, high, first_batch, low_inclusive=False):
     """The rows of window_statement, fetched in growing keyset batches, so a caller that
     stops early (the overview wants 10) reads a few rows, not the whole window."""
     last, size = None, max(first_batch, 16)
     while True:
-        rows = db.session.execute(window_statement(user_id, until, last, size)).all()
+        rows = db.session.execute(
+            window_statement(user_id, low, high, last, size, low_inclusive)).all()
         yield from rows
         if len(rows) < size:
             return
         last, size = (rows[-1].next_run_at, rows[-1].pk), min(size * 4, 4000)
+
+
+def _rows(user_id: str, now: datetime, until: datetime, first_batch: int):
+    """(bound, row) for the jobs that may fire in [now, until], where no fire time of this
+    row or of any row after it comes before `bound` (time, pk); None: read it in any case.
+    1. rows whose next_run_at has passed (up to now): few, all read (and refreshed);
+    2. DUE_NOW rows, in pk order: each fires at now, so (now, pk) bounds them;
+    3. the rest in (next_run_at, pk) order: their stored time bounds them."""
+    naive_now, naive_until = _naive(now), _naive(until)
+    for row in _batches(user_id, DUE_NOW, naive_now, _BATCH):
+        yield None, row
+    for row in _batches(user_id, DUE_NOW, DUE_NOW, first_batch, low_inclusive=True):
+        yield (now, row.pk), row
+    for row in _batches(user_id, naive_now, naive_until, first_batch):
+        yield (_aware(row.next_run_at), row.pk), row
 
 
 def upcoming_with_more(user_id: str, hours: float, now: datetime | None = None,
@@ -291,18 +323,17 @@ def upcoming_with_more(user_id: str, hours: float, now: datetime | None = None,
     shared: dict[tuple, _FireTimes | None] = {}
     heap, out, stale = [], [], []
     naive_now = _naive(now)
-    rows = _by_next_run(user_id, until, (limit or _BATCH) + 1)
+    rows = _rows(user_id, now, until, (limit or _BATCH) + 1)
     pending = next(rows, None)
     while True:
-        # An unread row fires no earlier than its next_run_at: read rows until the
-        # earliest fire time in hand comes strictly before the next row's.
-        while pending is not None and (not heap or heap[0][0] >= _aware(pending.next_run_at)):
-            row = pending
+        # Read rows until the earliest (time, pk) in hand comes before anything an unread
+        # row could add (so a thousand jobs sharing a fire time are not read for ten).
+        while pending is not None and (not heap or pending[0] is None
+                                       or heap[0][:2] >= pending[0]):
+            row = pending[1]
             if row.next_run_at < naive_now:
-                new = _naive(first_fire(row.doc, now, tz))
-                # interval jobs never run and without a start date are due "now" on every
-                # request: storing that would be stale at once, so they are only read
-                if new is None or new > naive_now:
+                new = next_run_at(row.doc, now, tz)
+                if new != row.next_run_at:  # DUE_NOW rows stay as they are
                     stale.append((row.pk, row.version, row.next_run_at, new))
             stream = _times_of(row, shared, now, until, tz)
             first = next(stream, None)

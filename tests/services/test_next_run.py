@@ -100,8 +100,12 @@ def test_an_interval_without_start_or_run_is_due_now_on_every_request(app, alice
     clock.freeze((NOW + timedelta(minutes=30)).timestamp())
     times = [e["time"] for e in alice.get("/v1/forecast?hours=9").get_json()["forecast"]]
     assert times == ["2026-11-27T02:30:00Z", "2026-11-27T06:30:00Z", "2026-11-27T10:30:00Z"]
-    # not stored: "now" would be stale at once; the row stays in the range instead
-    assert row(app, job_id).next_run_at == at("2026-11-27T02:00:00")
+    # no time stored ("now" would be stale at once): a mark that keeps it in the range
+    assert row(app, job_id).next_run_at == forecast.DUE_NOW
+    # once it ran, its grid follows time_started
+    alice.patch(f"/v1/jobs/{job_id}", {"job_schedule": {
+        "time_started": int((NOW + timedelta(minutes=10)).timestamp())}})
+    assert row(app, job_id).next_run_at == at("2026-11-27T06:10:00")
 
 
 MIXED = [
@@ -196,7 +200,9 @@ def test_the_window_is_an_index_range_on_user_and_next_run(app, alice, bob):
             db.session.add(r)
         db.session.commit()
         engine = db.engine
-        stmt = forecast.window_statement("alice", NOW + timedelta(hours=24), size=11)
+        stmt = forecast.window_statement("alice", NOW.replace(tzinfo=None),
+                                         (NOW + timedelta(hours=24)).replace(tzinfo=None),
+                                         size=11)
         sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
         if engine.dialect.name == "sqlite":
             plan = " ".join(str(r[-1]) for r in db.session.execute(
