@@ -43,7 +43,9 @@ def record_change(user_id: str, job_id: str, old_doc, new_doc) -> None:
     old_result, new_result = old.get("result"), new.get("result")
     if old_status == new_status and old_result == new_result:
         return
-    current = open_run(user_id, job_id, for_update=True)
+    # The caller holds the job's row lock, which already serialises this job's writes; a
+    # second lock on runs (a gap lock under InnoDB) only made concurrent PATCHes deadlock.
+    current = open_run(user_id, job_id)
     if new_status == "running" and old_status != "running":
         if current is not None:  # the agent restarted mid-run: that run never reported
             _close(current, "")
