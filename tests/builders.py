@@ -1,6 +1,11 @@
 """Test data in one place: request bodies shaped like the real agents' and an API caller."""
 import copy
+import os
 import json
+
+# Real agent traffic (freezer scheduler 18.0.0, python-freezerclient 6.2.0), copied from
+# ../shared/fixtures/agent-traffic so the replays never depend on a folder outside the repo.
+AGENT_TRAFFIC = os.path.join(os.path.dirname(__file__), "fixtures", "agent-traffic")
 
 
 class ApiUser:

@@ -1,21 +1,20 @@
-"""Replay of the captured agent traffic (../shared/fixtures/agent-traffic, README there):
+"""Replay of the captured agent traffic (tests/fixtures/agent-traffic, a copy of ../shared/fixtures; README there):
 python-freezerclient 6.2.0's 29 calls and the freezer scheduler 18.0.0 run with the harness
 that set it up. Same requests, same order, the clock at the recorded times; ids we answer
 replace the recorded ones. Status codes and envelope shapes must match upstream, apart from
 the differences the fixture README documents (404 bodies, backup ids, `version` values,
 `project_id: null`).
 
-Session steps (/v1/sessions...) skip themselves while the server answers 404 there."""
+"""
 import json
 import os
 
 import pytest
 
 from app.services import clock
-from tests.builders import ApiUser
+from tests.builders import AGENT_TRAFFIC, ApiUser
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "fixtures",
-                        "agent-traffic")
+FIXTURES = AGENT_TRAFFIC  # a copy of ../shared/fixtures/agent-traffic, kept in the repo
 ID_KEYS = ("job_id", "session_id", "action_id", "backup_id", "client_id")
 T0 = 1795744120  # epoch second at the proxy's t=0 (close to the recorded time_* values)
 # keys upstream answers that we deliberately do not store: `project_id` (README); an
@@ -26,8 +25,6 @@ NOT_OURS = {"project_id", "timeout", "mandatory"}
 
 def load(name):
     path = os.path.join(FIXTURES, name)
-    if not os.path.exists(path):
-        pytest.skip(f"captured traffic not found at {path}")
     with open(path) as fh:
         return [json.loads(line) for line in fh]
 
@@ -137,9 +134,6 @@ def same_shape(where, theirs, ours):
 
 def replay(client, name, user_id, with_sessions):
     user = ApiUser(client, user_id)
-    sessions_live = user.get("/v1/sessions").status_code != 404
-    if with_sessions and not sessions_live:
-        pytest.skip("/v1/sessions answers 404: the session steps wait for the sessions routes")
     run = Replay(user)
     sent = 0
     for x in load(name):

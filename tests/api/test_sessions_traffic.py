@@ -1,17 +1,15 @@
-"""Replay of the captured session traffic (../shared/fixtures/agent-traffic): the freezer
+"""Replay of the captured session traffic (tests/fixtures/agent-traffic): the freezer
 scheduler 18.0.0 run (a session of two jobs, set up by the e2e harness) and
 python-freezerclient 6.2.0's session calls. Same requests, same order, the clock set to
 the recorded times: same statuses, same session answers."""
 import json
 import os
 
-import pytest
 
 from app.services import clock
-from tests.builders import ApiUser
+from tests.builders import AGENT_TRAFFIC, ApiUser
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "fixtures",
-                        "agent-traffic")
+FIXTURES = AGENT_TRAFFIC  # a copy of ../shared/fixtures/agent-traffic, kept in the repo
 # epoch seconds at the proxy's t=0 in the scheduler run: its session started at t=6.34 in
 # second 1795744128 and the second job at t=8.02 in second 1795744129 (so 0.15 s past)
 SCHEDULER_T0 = 1795744128.15 - 6.34
@@ -20,8 +18,6 @@ ID_KEYS = ("session_id", "job_id", "backup_id", "client_id", "action_id")
 
 def exchanges(name):
     path = os.path.join(FIXTURES, name)
-    if not os.path.exists(path):
-        pytest.skip(f"captured traffic not found at {path}")
     with open(path) as fh:
         return [json.loads(line) for line in fh]
 

@@ -12,7 +12,9 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-@pytest.fixture(scope="session")
+# module scope: sync Playwright runs an event loop in this thread while it is open, which
+# would stop later tests (the fleet checks) from running their own asyncio loop.
+@pytest.fixture(scope="module")
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is absent: apt-get install -y chromium (make test does)")
