@@ -7,7 +7,7 @@ from . import actions, clients, clock, documents, runs, schedules, sessions
 from .errors import BadRequest
 from .merge import deep_merge
 from .schemas import JOB, JOB_PATCH
-from .validation import validate
+from .validation import body_copy, validate
 
 JOB_EVENTS = ("start", "stop", "abort")
 # Keys agents echo back from a GET that are never written from a body.
@@ -16,15 +16,7 @@ _SCHEDULE_DEFAULTS = {"event": "", "status": "", "result": ""}
 
 
 def _object(body, what="job") -> dict:
-    if body is None:
-        body = {}
-    if not isinstance(body, dict):
-        raise BadRequest(f"The {what} must be a JSON object")
-    body = copy.deepcopy(body)
-    # The freezer scheduler sends back `project_id: null` as upstream answered it.
-    if body.get("project_id", "") is None:
-        body.pop("project_id")
-    return body
+    return body_copy(body, what)
 
 
 def expand_action_defaults(body: dict, stored_actions=None) -> None:

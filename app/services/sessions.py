@@ -23,7 +23,7 @@ from . import clock, documents, schedules
 from .errors import BadRequest, MethodNotAllowed, NotFound
 from .merge import deep_merge
 from .schemas import JOB_RESULTS, SESSION, SESSION_PATCH
-from .validation import require_object, validate
+from .validation import body_copy, validate
 
 ACTIONS = ("start", "end")
 END_RESULTS = tuple(r for r in JOB_RESULTS if r)  # success, fail, aborted
@@ -40,17 +40,7 @@ _DEFAULTS = {"session_tag": 0, "status": "active", "result": "", "hold_off": DEF
 # --- documents ---------------------------------------------------------------------------
 
 def _object(body, what: str, required: bool) -> dict:
-    if required:
-        body = require_object(body, what)
-    elif body is None:
-        body = {}
-    elif not isinstance(body, dict):
-        raise BadRequest(f"The {what} must be a JSON object")
-    body = copy.deepcopy(body)
-    # what the original answered for project_id; echoed back by scripts that GET then POST
-    if body.get("project_id", "") is None:
-        body.pop("project_id")
-    return body
+    return body_copy(body, what, required)
 
 
 def _checked_entries(jobs, members: dict) -> dict:

@@ -1,5 +1,6 @@
 """Schema validation with the original's messages: the description is the first error
 (e.g. `'job_actions' is a required property`), `errors` names every bad field."""
+import copy
 import re
 
 from jsonschema import Draft4Validator
@@ -49,4 +50,19 @@ def require_object(body, what="request body") -> dict:
         raise BadRequest("Missing request body")
     if not isinstance(body, dict):
         raise BadRequest(f"The {what} must be a JSON object")
+    return body
+
+
+def body_copy(body, what: str, required: bool = False) -> dict:
+    """A private copy of a JSON-object body to build a document from. `project_id: null` is
+    dropped: upstream answered it, and agents and scripts echo documents back as fetched."""
+    if required:
+        body = require_object(body, what)
+    elif body is None:
+        body = {}
+    elif not isinstance(body, dict):
+        raise BadRequest(f"The {what} must be a JSON object")
+    body = copy.deepcopy(body)
+    if body.get("project_id", "") is None:
+        body.pop("project_id")
     return body
