@@ -114,6 +114,12 @@ def request_json():
         raise MalformedJSON(f"The request body is not valid JSON: {exc}") from None
     if _depth(value) > MAX_DEPTH:
         raise BadRequest(f"The request body is nested more than {MAX_DEPTH} levels deep")
+    try:
+        # "\ud800" escapes decode to lone surrogates, which no database can store as UTF-8
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedJSON("The request body holds an unpaired UTF-16 surrogate escape "
+                            "(such as \\ud800): it is not valid Unicode text") from None
     return value
 
 

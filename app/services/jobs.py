@@ -10,8 +10,10 @@ from .schemas import JOB, JOB_PATCH
 from .validation import body_copy, validate
 
 JOB_EVENTS = ("start", "stop", "abort")
-# Keys agents echo back from a GET that are never written from a body.
-_IGNORED_KEYS = ("job_id", "user_id", "_version")
+# Keys agents echo back from a GET that are never written from a body. A job's session
+# changes only through PUT/DELETE /v1/sessions/{sid}/jobs/{jid}, which keep both documents
+# in step: the scheduler echoes the session_id it fetched, which may be stale by then.
+_IGNORED_KEYS = ("job_id", "user_id", "_version", "session_id")
 _SCHEDULE_DEFAULTS = {"event": "", "status": "", "result": ""}
 
 
@@ -79,6 +81,7 @@ def _prepare_full(user_id: str, job_id: str, body: dict) -> dict:
 def create(user_id: str, body) -> Job:
     doc = _object(body)
     doc.pop("job_id", None)
+    doc["session_id"] = ""  # joins a session only through the session's routes
     schedule = doc.setdefault("job_schedule", {})
     if isinstance(schedule, dict):
         schedule.update(time_created=clock.epoch(), time_started=-1, time_ended=-1)
@@ -91,8 +94,10 @@ def replace(user_id: str, job_id: str, body, if_match=None) -> Job:
     doc = _object(body)
     if not doc:
         raise BadRequest("Missing request body")
-    doc = _prepare_full(user_id, job_id, doc)
     row = documents.find(Job, user_id, job_id, for_update=True)
+    # membership is the session routes' to change: keep the stored one (none when new)
+    doc["session_id"] = (row.doc.get("session_id") or "") if row is not None else ""
+    doc = _prepare_full(user_id, job_id, doc)
     if row is None:
         return _store_new(user_id, doc)
     documents.check_if_match(row, if_match)

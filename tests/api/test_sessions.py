@@ -559,3 +559,31 @@ def test_session_patch_rechecks_a_changed_schedule(alice):
     assert r.status_code == 400
     assert alice.get(f"/v1/sessions/{sid}").get_json()["schedule"]["schedule_interval"] == "1 days"
     assert alice.patch(f"/v1/sessions/{sid}", {"description": "t"}).status_code == 200
+
+
+# --- a job's session changes only through the session's routes ---------------------------
+
+def test_a_stale_whole_job_patch_does_not_put_the_job_back_in_its_old_session(alice):
+    """The 18.0.0 scheduler PATCHes the job back as it fetched it; if the job left its
+    session meanwhile, the echoed session_id must not make the two documents disagree."""
+    sid = alice.create("sessions", {"description": "s", "schedule": {"schedule_interval": "1 days"}})
+    job_id = alice.create("jobs", job_body())
+    assert alice.put(f"/v1/sessions/{sid}/jobs/{job_id}").status_code == 204
+    fetched = alice.get(f"/v1/jobs/{job_id}").get_json()
+    assert fetched["session_id"] == sid
+    assert alice.delete(f"/v1/sessions/{sid}/jobs/{job_id}").status_code == 204
+    fetched["job_schedule"]["status"] = "running"
+    assert alice.patch(f"/v1/jobs/{job_id}", fetched).status_code == 200
+    job = alice.get(f"/v1/jobs/{job_id}").get_json()
+    assert job["session_id"] == "" and job["job_schedule"]["status"] == "running"
+    assert job_id not in alice.get(f"/v1/sessions/{sid}").get_json()["jobs"]
+
+
+def test_session_id_in_job_bodies_is_ignored(alice):
+    sid = alice.create("sessions", {"description": "s", "schedule": {"schedule_interval": "1 days"}})
+    job_id = alice.create("jobs", job_body(session_id=sid))
+    assert alice.get(f"/v1/jobs/{job_id}").get_json()["session_id"] == ""
+    assert alice.patch(f"/v1/jobs/{job_id}", {"session_id": sid}).status_code == 200
+    assert alice.post(f"/v1/jobs/{job_id}", job_body(session_id=sid)).status_code == 201
+    assert alice.get(f"/v1/jobs/{job_id}").get_json()["session_id"] == ""
+    assert alice.get(f"/v1/sessions/{sid}").get_json()["jobs"] == {}
