@@ -15,6 +15,12 @@ def _as_epoch(value):
         return float(value)
     if isinstance(value, str) and value.lstrip("-").isdigit():
         return float(value)
+    if isinstance(value, str):  # ISO 8601, as the run history states its times
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
     return None
 
 

@@ -157,3 +157,10 @@ def test_jobs_list_filters_in_the_url(ui, alice):
     assert "No job matches" in ui.get("/jobs?status=completed").text
     paged = ui.get("/jobs?limit=1").text
     assert "idle one" in paged and "runs now" not in paged and "offset=1" in paged
+
+
+def test_run_history_times_read_like_every_other_time():
+    from app.ui.filters import when
+    assert when("2026-11-27T03:29:40.287193Z") == "2026-11-27 03:29:40 UTC"
+    assert when("2026-11-27T03:29:40") == "2026-11-27 03:29:40 UTC"
+    assert when(1795744129) == "2026-11-27 01:48:49 UTC"
