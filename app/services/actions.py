@@ -21,7 +21,8 @@ def _new(user_id: str, doc: dict) -> Action:
 def create(user_id: str, body) -> Action:
     doc = copy.deepcopy(require_object(body, "action"))
     doc.pop("_version", None)
-    doc["action_id"] = doc.get("action_id") or uuid.uuid4().hex
+    if doc.get("action_id") is None:  # absent: the server chooses; "" is refused below
+        doc["action_id"] = uuid.uuid4().hex
     doc["user_id"] = user_id
     validate(ACTION, doc)
     if documents.find(Action, user_id, doc["action_id"]) is not None:

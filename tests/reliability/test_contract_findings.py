@@ -122,3 +122,10 @@ def test_session_creation_documents_jobs_as_ignored_and_ignores_them(spec, alice
     assert r.status_code == 201, r.get_json()
     stored = alice.get(f"/v1/sessions/{r.get_json()['session_id']}").get_json()
     assert stored["jobs"] == {} and stored["user_id"] == alice.user_id
+
+
+def test_an_empty_action_id_is_refused_not_replaced(alice):
+    # schemathesis: "" violates the documented pattern; only an absent id is the server's to choose
+    r = alice.post("/v1/actions/", {"action_id": "", "freezer_action": {"action": "backup"}})
+    assert r.status_code == 400 and "action_id" in r.get_json()["errors"]
+    assert alice.get("/v1/actions/").get_json()["actions"] == []
