@@ -49,8 +49,9 @@ class HorizonArgs(ma.Schema):
         unknown = ma.EXCLUDE
 
     hours = ma.fields.Float(load_default=24,
-                            validate=ma.validate.Range(min=0, max=744, min_inclusive=False),
-                            metadata={"description": "the window, up to 744 hours (31 days)"})
+                            # 0 is an empty window (and what the OpenAPI range says)
+                            validate=ma.validate.Range(min=0, max=744),
+                            metadata={"description": "the window, 0 to 744 hours (31 days)"})
     limit = ma.fields.Integer(load_default=1000, validate=ma.validate.Range(min=1, max=10000),
                               metadata={"description": "at most this many fire times"})
 
