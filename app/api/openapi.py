@@ -33,6 +33,9 @@ def _request(schema: dict, *ignored, optional=(), min_properties=False) -> dict:
 
 def _job_request(schema: dict, *ignored, **kw) -> dict:
     out = _request(schema, *ignored, **kw)
+    out["properties"]["session_id"] = {
+        "description": "Ignored: a job joins or leaves a session only through "
+                       "PUT/DELETE /v1/sessions/{session_id}/jobs/{job_id}."}
     # every element of job_actions needs its freezer_action (400 otherwise)
     items = out["properties"]["job_actions"]["items"] = copy.deepcopy(s.JOB_ACTION)
     items["required"] = ["freezer_action"]
