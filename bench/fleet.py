@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import random
-import statistics
 import sys
 import time
 import uuid
@@ -36,15 +35,12 @@ import logging
 # the app's logging set-up (imported for the tokens) would log every request at INFO
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
+from app.services.schemas import SUPPORTED
+
 from .fleet_server import issue_tokens
 
-CAPABILITIES = {
-    "supported_actions": ["backup", "restore", "info", "admin", "exec"],
-    "supported_modes": ["fs", "mongo", "mysql", "sqlserver", "cinder", "glance",
-                        "cindernative", "nova"],
-    "supported_storages": ["local", "swift", "ssh", "s3", "ftp", "ftps"],
-    "supported_engines": ["tar", "rsync", "rsyncv2", "nova", "osbrick", "glance"],
-}
+# everything a client may declare (what the 18.0.0 scheduler registers with)
+CAPABILITIES = {f"supported_{kind}": list(values) for kind, values in SUPPORTED.items()}
 # What each operation answers when all is well.
 EXPECTED = {"register": 201, "poll": 200, "patch_whole": 200, "patch_schedule": 200,
             "session_start": 202, "session_end": 202, "backup": 201, "job_event": 202,

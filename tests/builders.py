@@ -3,6 +3,8 @@ import copy
 import os
 import json
 
+from app.services.schemas import SUPPORTED
+
 # Real agent traffic (freezer scheduler 18.0.0, python-freezerclient 6.2.0), copied from
 # ../shared/fixtures/agent-traffic so the replays never depend on a folder outside the repo.
 AGENT_TRAFFIC = os.path.join(os.path.dirname(__file__), "fixtures", "agent-traffic")
@@ -56,13 +58,8 @@ class ApiUser:
         return next(iter(r.get_json().values()))
 
 
-CAPABILITIES = {
-    "supported_actions": ["backup", "restore", "info", "admin", "exec"],
-    "supported_modes": ["fs", "mongo", "mysql", "sqlserver", "cinder", "glance",
-                        "cindernative", "nova"],
-    "supported_storages": ["local", "swift", "ssh", "s3", "ftp", "ftps"],
-    "supported_engines": ["tar", "rsync", "rsyncv2", "nova", "osbrick", "glance"],
-}
+# everything a client may declare (what the 18.0.0 scheduler registers with)
+CAPABILITIES = {f"supported_{kind}": list(values) for kind, values in SUPPORTED.items()}
 
 
 def client_body(client_id="proj_node1", hostname="node1", **caps):
