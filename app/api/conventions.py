@@ -56,8 +56,8 @@ class FreezerBlueprint(Blueprint):
     ARGUMENTS_PARSER = FreezerParser()
 
 
-class ListArgs(ma.Schema):
-    """limit/offset paging (limit 1..1000, offset >= 0) and the common filters."""
+class PageArgs(ma.Schema):
+    """limit/offset paging: limit 1..1000, offset >= 0 (every paged route)."""
 
     class Meta:
         unknown = ma.EXCLUDE
@@ -67,6 +67,11 @@ class ListArgs(ma.Schema):
     # bounded: a huge offset overflowed SQLite's 64-bit integer (500); 400 instead
     offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_OFFSET),
                                metadata={"description": "documents to skip"})
+
+
+class ListArgs(PageArgs):
+    """Paging and the common filters of the document lists."""
+
     q = ma.fields.String(metadata={"description": "case-insensitive text anywhere in the document"})
 
 
@@ -143,7 +148,7 @@ def etag(row) -> dict:
     return {"ETag": f'"{row.version}"'}
 
 
-def listing(name: str, rows) -> "Response":
+def listing(name: str, rows):
     return json_response({name: [row.doc for row in rows]})
 
 

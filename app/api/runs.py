@@ -1,11 +1,10 @@
 """/v1/jobs/{job_id}/runs: the run history agents' reports build (services/runs.py)."""
-import marshmallow as ma
 
 from ..auth.identity import current_identity
 from ..models import Job
 from ..services import documents, runs
 from . import blp
-from .conventions import COMMON_ERRORS, ERROR, doc, json_response
+from .conventions import COMMON_ERRORS, ERROR, PageArgs, doc, json_response
 
 RUN = {
     "type": "object",
@@ -27,16 +26,6 @@ RUNS = {"type": "object", "required": ["runs"],
         "properties": {"runs": {"type": "array", "items": RUN},
                        "last_run": dict(RUN, nullable=True),
                        "last_success": dict(RUN, nullable=True)}}
-
-
-class PageArgs(ma.Schema):
-    class Meta:
-        unknown = ma.EXCLUDE
-
-    limit = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=1, max=1000),
-                              metadata={"description": "page size, 1 to 1000"})
-    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0),
-                               metadata={"description": "runs to skip"})
 
 
 @blp.route("/jobs/<string:job_id>/runs", methods=["GET"])

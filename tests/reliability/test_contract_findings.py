@@ -129,3 +129,10 @@ def test_an_empty_action_id_is_refused_not_replaced(alice):
     r = alice.post("/v1/actions/", {"action_id": "", "freezer_action": {"action": "backup"}})
     assert r.status_code == 400 and "action_id" in r.get_json()["errors"]
     assert alice.get("/v1/actions/").get_json()["actions"] == []
+
+
+def test_a_huge_offset_on_a_jobs_runs_is_400_not_500(alice):
+    # schemathesis: the run history had its own paging schema without the offset bound
+    job_id = alice.create("jobs", job_body())
+    r = alice.get(f"/v1/jobs/{job_id}/runs?limit=10&offset=656810508109994734459828695839277056")
+    assert r.status_code == 400 and "offset" in r.get_json()["errors"]
