@@ -14,6 +14,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 
 
+def stop_process(process, grace: float = 35) -> None:
+    """SIGTERM, then SIGKILL after gunicorn's graceful timeout (plus a margin)."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def app_env(database_url: str, **extra) -> dict:
     env = dict(os.environ, DATABASE_URL=database_url, FLASK_APP="wsgi",
                AUTH_MODE=extra.pop("auth_mode", "token"),
@@ -93,13 +104,7 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn did not answer within {timeout}s")
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(35)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         if self._log:
             self._log.close()
             self._log = None

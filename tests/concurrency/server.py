@@ -10,6 +10,8 @@ import time
 import urllib.error
 import urllib.request
 
+from bench.fleet_server import stop_process
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
 PORTS = range(18100, 18110)  # helper-2's ports
@@ -73,13 +75,7 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn did not answer within 60 s; see {self.log_path}")
 
     def __exit__(self, *exc):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(35)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         shutil.rmtree(getattr(self, "metrics_dir", ""), ignore_errors=True)
 
 
