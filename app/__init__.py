@@ -92,7 +92,7 @@ def _init_extensions(app):
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     database.init_app(app)
     from . import auth
-    auth.init_app(app)  # sign-in, CSRF, login throttling, /v1 identity, `flask users|tokens`
+    auth.init_app(app)  # sign-in, CSRF, login throttling, /v1 identity
 
 
 def _register_blueprints(app):
@@ -107,11 +107,8 @@ def _register_error_handlers(app):
 
 
 def _register_commands(app):
-    from . import models  # noqa: F401  (so `flask db` sees every table)
-    from . import runs_cli
-    runs_cli.init_app(app)  # `flask runs prune`
-    from . import jobs_cli
-    jobs_cli.init_app(app)  # `flask jobs refresh-next-run`
+    from . import cli, models  # noqa: F401  (models: so `flask db` sees every table)
+    cli.init_app(app)  # `flask users|tokens|runs|jobs ...` (app/cli)
 
 
 def _register_operations(app):

@@ -1,5 +1,6 @@
 """Identity and access: who calls /v1 (identity.py), operator sign-in for the dashboard
-(views.py), API tokens (tokens.py), operator accounts (accounts.py), `flask users|tokens`."""
+(views.py), API tokens (tokens.py), operator accounts (accounts.py); their commands are in
+app/cli/users.py."""
 import logging
 
 from flask import current_app, g, has_request_context, request
@@ -27,7 +28,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def init_app(app):
     from ..extensions import csrf, db, limiter, login_manager
-    from . import accounts, cli, views
+    from . import accounts, views
     from .identity import TOUCH_KEY, current_identity
 
     app.session_interface = SessionInterface()
@@ -70,4 +71,3 @@ def init_app(app):
             current_app.logger.warning("could not record API token use", exc_info=True)
 
     app.register_blueprint(views.bp)
-    cli.init_app(app)

@@ -3,8 +3,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .extensions import db
-from .services import runs
+from ..extensions import db
+from ..services import runs
 
 runs_cli = AppGroup("runs", help="Job run history.")
 

@@ -77,8 +77,8 @@ def main(argv=None) -> int:
 def run(args) -> int:
     from flask_migrate import upgrade
 
-    from . import create_app
-    from .extensions import db
+    from .. import create_app
+    from ..extensions import db
 
     app = create_app()
     with app.app_context():
@@ -128,8 +128,8 @@ def our_tables(engine) -> list[str]:
     anything else in the database is left alone."""
     from sqlalchemy import inspect
 
-    from . import models  # noqa: F401  (every model's table in the metadata)
-    from .extensions import db
+    from .. import models  # noqa: F401  (every model's table in the metadata)
+    from ..extensions import db
     ours = set(db.metadata.tables) | {"alembic_version"}
     return sorted(name for name in inspect(engine).get_table_names() if name in ours)
 
@@ -152,7 +152,7 @@ def show(engine) -> None:
     from flask import current_app
     from sqlalchemy import func, select, table
 
-    from .ops.health import expected_heads
+    from ..ops.health import expected_heads
     print(f"Database: {engine.url.render_as_string(hide_password=True)}")
     revision = current_revision(engine)
     newest = ",".join(sorted(expected_heads(current_app)))

@@ -2,7 +2,7 @@
 import click
 from flask.cli import AppGroup
 
-from .services import forecast, schedules
+from ..services import forecast, schedules
 
 jobs_cli = AppGroup("jobs", help="Jobs' stored computed columns.")
 

@@ -3,9 +3,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..auth import accounts, tokens
 from ..extensions import db
 from ..services.errors import ServiceError
-from . import accounts, tokens
 
 users_cli = AppGroup("users", help="Operator accounts (dashboard sign-in, token owners).")
 tokens_cli = AppGroup("tokens", help="API tokens for agents (X-Auth-Token).")

@@ -1,0 +1,9 @@
+"""The command line, in one place: `freezer-manage` (manage.py, a console script of its own)
+and the `flask` groups `users` and `tokens` (users.py), `runs` (runs.py), `jobs` (jobs.py)."""
+
+
+def init_app(app):
+    from . import jobs, runs, users
+    users.init_app(app)  # `flask users ...`, `flask tokens ...`
+    runs.init_app(app)   # `flask runs prune`
+    jobs.init_app(app)   # `flask jobs refresh-next-run`
