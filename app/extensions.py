@@ -1,9 +1,11 @@
-"""Extensions, created unbound here and bound in create_app()."""
+"""Extensions, created unbound here and bound in create_app(). The bottom layer: this module
+imports no module of the app (the flask-smorest Api lives in app/api/__init__.py)."""
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -17,11 +19,5 @@ migrate = Migrate()
 # login throttling (storage: RATELIMIT_STORAGE_URI).
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-from flask_wtf.csrf import CSRFProtect  # noqa: E402
-
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
-
-from .api.conventions import FreezerApi  # noqa: E402
-
-api = FreezerApi()

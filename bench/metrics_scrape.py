@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.services import clock  # noqa: E402
+from app import clock  # noqa: E402
 
 SIZES = [(1_000, 100, 50, 5_000), (20_000, 2_000, 1_000, 100_000)]
 STATUSES = ["scheduled", "running", "completed", "stop", ""]

@@ -90,7 +90,7 @@ def load(app, n_jobs):
     """Direct inserts through the models (the API would take minutes for 20,000 jobs)."""
     from app.extensions import db
     from app.models import Client, Job
-    from app.services import clock
+    from app import clock
     now = clock.epoch()
     n_clients = max(1, n_jobs // JOBS_PER_CLIENT)
     clients, active = [], []

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from app.services import clock
+from app import clock
 
 from .builders import ApiUser, api_token, operator, sign_in
 

@@ -2,7 +2,9 @@
 from flask import request
 
 from ..services.errors import ServiceError
-from .conventions import FreezerBlueprint
+from .conventions import FreezerApi, FreezerBlueprint
+
+api = FreezerApi()
 
 blp = FreezerBlueprint("v1", __name__, url_prefix="/v1",
                        description="OpenStack Freezer v1: backups, clients, actions, jobs, sessions")
@@ -20,7 +22,6 @@ def check_accept():
 
 
 def init_app(app):
-    from ..extensions import api
     # the resource modules add their routes to blp when imported
     from . import actions, backups, clients, jobs, openapi, sessions, versions  # noqa: F401
     from . import client_status, forecast, runs  # noqa: F401  (schedules: computed facts)

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, update
 
 from ..extensions import db
 from ..models import ApiToken, User
-from ..services import clock
+from .. import clock
 from ..services.errors import BadRequest, NotFound
 
 #: last_used_at is written at most this often per token, so polling agents cause no write storm

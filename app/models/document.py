@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..services.clock import utcnow
+from ..clock import utcnow
 from .types import IdString, JSONText, PrimaryKey, Timestamp
 
 

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Index, String
@@ -6,6 +7,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .document import DocumentMixin
 from .types import IdString, Timestamp
+
+
+# The rule for jobs.next_run_at is a service's (app/services/forecast.py registers it with
+# use_next_run_rule): the models sit below the services and import none of them.
+_next_run_rule: Callable[[dict], datetime | None] | None = None
+
+
+def use_next_run_rule(rule: Callable[[dict], datetime | None]) -> None:
+    global _next_run_rule
+    _next_run_rule = rule
 
 
 class Job(DocumentMixin, db.Model):
@@ -55,8 +66,9 @@ class Job(DocumentMixin, db.Model):
         self.event = _str(schedule.get("event"))
         self.result = _str(schedule.get("result"))
         # here, so every write of a job document (jobs, sessions, events) keeps it in step
-        from ..services.forecast import next_run_at  # the services import the models
-        self.next_run_at = next_run_at(self.doc)
+        if _next_run_rule is None:  # fail loudly rather than store a NULL fire time
+            raise RuntimeError("app.services.forecast is not imported: it computes next_run_at")
+        self.next_run_at = _next_run_rule(self.doc)
 
 
 def _str(value):

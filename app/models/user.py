@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..services.clock import utcnow
+from ..clock import utcnow
 from .types import IdString, PrimaryKey, Timestamp
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..services import clock
+from .. import clock
 from ..services.schemas import JOB_STATUSES
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,8 @@ import copy
 import uuid
 
 from ..models import Client
-from . import clock, documents
+from .. import clock
+from . import documents
 from .errors import BadRequest, Conflict, Unprocessable
 from .merge import deep_merge
 from .schemas import CLIENT_INFO, CLIENT_PATCH

@@ -3,6 +3,7 @@ someone else is indistinguishable from a missing one (404), as DECISIONS.md requ
 from sqlalchemy import select
 
 from ..extensions import db
+from . import forecast  # noqa: F401  (registers the rule of jobs.next_run_at; see Job)
 from . import search as search_dsl
 from .errors import NotFound, PreconditionFailed
 

@@ -3,8 +3,8 @@
 Computed from the stored schedules (schedules.py, the scheduler's own trigger classes);
 nothing is written back into the job documents (DECISIONS.md, Jobs). Beside each document,
 `jobs.next_run_at` holds the job's first fire time at or after its last write (set by
-Job.sync_columns -> next_run_at()), so the fleet forecast reads only the jobs whose
-next_run_at falls before the window's end, in that order, through the index
+Job.sync_columns -> next_run_at(), registered below), so the fleet forecast reads only the
+jobs whose next_run_at falls before the window's end, in that order, through the index
 (user_id, next_run_at), and stops reading as soon as it has `limit` fire times.
 
 Rows whose next_run_at has passed (the job fired, or its date passed, with no write since;
@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..extensions import db
 from ..models import Job, Setting
+from ..models.job import use_next_run_rule
 from . import schedules
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,9 @@ def next_run_at(doc: dict, now: datetime | None = None, tz=None) -> datetime | N
             and schedules.interval_anchor(doc["job_schedule"], now, tz) == now:
         return DUE_NOW
     return _naive(fire)
+
+
+use_next_run_rule(next_run_at)
 
 
 def zone_in_step(tz=None) -> bool:

@@ -3,7 +3,8 @@ import copy
 import uuid
 
 from ..models import Job
-from . import actions, clients, clock, documents, runs, schedules, sessions
+from .. import clock
+from . import actions, clients, documents, runs, schedules, sessions
 from .errors import BadRequest
 from .merge import deep_merge
 from .schemas import JOB, JOB_PATCH

@@ -8,7 +8,8 @@ from sqlalchemy import or_, select, update
 
 from ..extensions import db
 from ..models import Backup, Client, Job
-from . import clock, documents, runs
+from .. import clock
+from . import documents, runs
 
 # A poll moves last_seen at most this often per client: agents poll every few seconds.
 RESOLUTION = timedelta(seconds=60)

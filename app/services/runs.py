@@ -9,7 +9,8 @@ from sqlalchemy import and_, delete, func, select
 
 from ..extensions import db
 from ..models import Job, Run
-from . import clock, documents
+from .. import clock
+from . import documents
 
 RESULTS = ("success", "fail", "aborted")
 SIZE_KEYS = ("backup_size_compressed", "backup_size_uncompressed")  # MB, as agents report

@@ -23,7 +23,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app, has_app_context
 
-from . import clock
+from .. import clock
 from .errors import BadRequest
 
 UTC = timezone.utc

@@ -19,7 +19,8 @@ from sqlalchemy import Text, select, type_coerce
 
 from ..extensions import db
 from ..models import Job, Session
-from . import clock, documents, schedules
+from .. import clock
+from . import documents, schedules
 from .errors import BadRequest, MethodNotAllowed, NotFound
 from .merge import deep_merge
 from .schemas import JOB_RESULTS, SESSION, SESSION_PATCH

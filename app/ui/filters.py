@@ -1,7 +1,7 @@
 """Jinja filters for times as the dashboard shows them: UTC, and how long ago."""
 from datetime import datetime, timezone
 
-from ..services import clock
+from .. import clock
 
 
 def _as_epoch(value):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Action, Backup, Client, Job, Session
-from ..services import clock
+from .. import clock
 from ..services import search as search_dsl
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Job
-from app.services import clock
+from app import clock
 from tests.builders import job_body
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=timezone.utc).timestamp()  # a Friday

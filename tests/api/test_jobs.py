@@ -2,7 +2,7 @@
 counters and If-Match, action_defaults, materialisation, the capability check, events."""
 import pytest
 
-from app.services import clock
+from app import clock
 from tests.builders import action_body, client_body, freezer_action, job_body
 
 POLL = "/v1/jobs/?limit=10&offset={offset}"

@@ -2,7 +2,7 @@
 most once a minute, and shows in the client's status, never in its document."""
 import pytest
 
-from app.services import clock
+from app import clock
 from tests.builders import backup_body, client_body, job_body
 
 T0 = 1795744000

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from app.services import clock
+from app import clock
 from tests.builders import AGENT_TRAFFIC, ApiUser
 
 FIXTURES = AGENT_TRAFFIC  # a copy of ../shared/fixtures/agent-traffic, kept in the repo

@@ -5,7 +5,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Run
-from app.services import clock
+from app import clock
 from tests.builders import backup_body, job_body
 
 T0 = 1795744000

@@ -3,7 +3,8 @@ the agent's result, the backup job's run holds the backup the scheduler posted, 
 client's last_seen follows its polls."""
 from datetime import datetime, timezone
 
-from app.services import clock, runs
+from app import clock
+from app.services import runs
 from tests.api.test_sessions_traffic import SCHEDULER_T0, Replay, exchanges
 from tests.builders import ApiUser
 

@@ -2,7 +2,7 @@
 start/end handshake, with the clock set by the tests (never slept through)."""
 import pytest
 
-from app.services import clock
+from app import clock
 from tests.builders import job_body
 
 T0 = 1_795_744_000

@@ -6,7 +6,7 @@ import json
 import os
 
 
-from app.services import clock
+from app import clock
 from tests.builders import AGENT_TRAFFIC, ApiUser
 
 FIXTURES = AGENT_TRAFFIC  # a copy of ../shared/fixtures/agent-traffic, kept in the repo

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from app.auth import tokens
 from app.extensions import db
 from app.models import ApiToken, User
-from app.services import clock
+from app import clock
 from tests.builders import PASSWORD, ApiUser, api_token, backup_body, client_body, operator
 
 T0 = 1_795_744_000

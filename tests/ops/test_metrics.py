@@ -7,7 +7,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.extensions import db
 from app.models import Client, Run
-from app.services import clock
+from app import clock
 from tests.builders import client_body, job_body
 
 

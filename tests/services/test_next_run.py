@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Job, Setting
-from app.services import clock, forecast
+from app import clock
+from app.services import forecast
 from tests.builders import job_body
 
 UTC = timezone.utc

@@ -1,7 +1,7 @@
 """Job composer, job page (status card, events), schedule editor and its live preview."""
 import re
 
-from app.services import clock
+from app import clock
 from tests.builders import action_body, client_body, job_body
 
 

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from app.extensions import db
 from app.models import Client
-from app.services import clock
+from app import clock
 from tests.builders import client_body, job_body
 
 
