@@ -11,7 +11,7 @@ SYSTEM_PACKAGES := default-libmysqlclient-dev build-essential pkg-config
 TEST_SYSTEM_PACKAGES := chromium
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-sessions openapi reliability fleet soak
+.PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-poll wrk bench-sessions openapi reliability fleet soak
 
 run: install migrate
 	@$(BIN)/flask users bootstrap --url http://$(HOST):$(PORT)
@@ -57,11 +57,18 @@ system-packages:
 openapi: install
 	AUTH_MODE=token $(BIN)/flask openapi write --format json openapi.json
 
-# The poll/PATCH benchmark (bench/poll_bench.py): MariaDB on 127.0.0.1:3306, gunicorn on
-# 18091-18092, wrk as the load generator. Figures go to README, section performance.
-bench: install
+# Per-request cost of every agent operation as a ratio to a hello-world Flask app under the
+# same gunicorn settings, in one run (bench/request_bench.py): MariaDB on 127.0.0.1:3306,
+# gunicorn on 20500-20502, wrk. Figures go to docs/performance.md. A few minutes.
+bench: install-test wrk
+	$(BIN)/python -m bench.request_bench $(BENCH_ARGS)
+
+# The poll at 1,000 and 20,000 jobs alone, longer rounds (bench/poll_bench.py; 18091-18092).
+bench-poll: install wrk
+	$(BIN)/python bench/poll_bench.py $(POLL_BENCH_ARGS)
+
+wrk:
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
-	$(BIN)/python bench/poll_bench.py $(BENCH_ARGS)
 
 # Session start/end pairs from 20 agents (bench/session_bench.py): MariaDB on 127.0.0.1:3306,
 # gunicorn on 18100-18109. Figures go to README, section performance.

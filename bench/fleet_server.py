@@ -60,8 +60,9 @@ def issue_tokens(database_url: str, user_ids) -> dict:
 
 class Gunicorn:
     def __init__(self, database_url: str, port: int, workers: int = 4, log_path: str | None = None,
-                 auth_mode: str = "token"):
+                 auth_mode: str = "token", app: str = "wsgi:app", ready_status: int = 300):
         self.database_url = database_url
+        self.app, self.ready_status = app, ready_status  # bench/hello.py answers / with 200
         self.auth_mode = auth_mode
         self.port = port
         self.workers = workers
@@ -82,12 +83,14 @@ class Gunicorn:
 
     def start(self, timeout: float = 60):
         self._log = open(self.log_path, "ab")
-        env = app_env(self.database_url, auth_mode=self.auth_mode, GUNICORN_WORKERS=self.workers,
-                      FREEZER_API_BIND=f"127.0.0.1:{self.port}")
+        # workers=None: as many as gunicorn.conf.py ships with
+        sized = {"GUNICORN_WORKERS": self.workers} if self.workers else {}
+        env = app_env(self.database_url, auth_mode=self.auth_mode,
+                      FREEZER_API_BIND=f"127.0.0.1:{self.port}", **sized)
         self.process = subprocess.Popen(
             [os.path.join(BIN, "gunicorn"), "--config", "gunicorn.conf.py",
              # the control socket's default path is shared by every gunicorn of this user
-             "--no-control-socket", "wsgi:app"],
+             "--no-control-socket", self.app],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -95,8 +98,8 @@ class Gunicorn:
                 raise RuntimeError(f"gunicorn exited ({self.process.returncode}); "
                                    f"see {self.log_path}")
             try:
-                if requests.get(self.base_url + "/", timeout=2).status_code == 300 and \
-                        len(self.worker_pids()) >= self.workers:
+                if requests.get(self.base_url + "/", timeout=2).status_code == self.ready_status and \
+                        len(self.worker_pids()) >= (self.workers or 1):
                     return
             except requests.RequestException:
                 pass

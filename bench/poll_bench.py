@@ -70,7 +70,7 @@ def drop_database(name):
     conn.close()
 
 
-def job_doc(job_id, client_id, status, now):
+def job_doc(job_id, client_id, status, now, user=USER):
     """A job as POST /v1/jobs stores it (one fs backup action)."""
     return {"description": f"nightly {client_id}", "client_id": client_id,
             "job_schedule": {"schedule_interval": "1 days", "time_created": now,
@@ -82,12 +82,14 @@ def job_doc(job_id, client_id, status, now):
                                                 "container": f"/srv/backups/{client_id}",
                                                 "backup_name": "data", "compression": "gzip"},
                              "max_retries": 3, "max_retries_interval": 60,
-                             "action_id": uuid.uuid4().hex, "user_id": USER}],
-            "job_id": job_id, "user_id": USER, "session_id": "", "session_tag": 0}
+                             "action_id": uuid.uuid4().hex, "user_id": user}],
+            "job_id": job_id, "user_id": user, "session_id": "", "session_tag": 0}
 
 
-def load(app, n_jobs):
-    """Direct inserts through the models (the API would take minutes for 20,000 jobs)."""
+def load(app, n_jobs, users=(USER,)):
+    """Direct inserts through the models (the API would take minutes for 20,000 jobs).
+    Clients go to the owners in `users` in turn; returns [(owner, client_id)] and
+    [(owner, active job_id)]."""
     from app.extensions import db
     from app.models import Client, Job
     from app import clock
@@ -97,21 +99,22 @@ def load(app, n_jobs):
     with app.app_context():
         for c in range(n_clients):
             client_id = f"proj_node{c:05d}.bench"
-            clients.append(client_id)
-            row = Client(user_id=USER)
+            owner = users[c % len(users)]
+            clients.append((owner, client_id))
+            row = Client(user_id=owner)
             row.set_doc({"client": {"client_id": client_id, "hostname": f"node{c:05d}.bench",
-                                    "uuid": uuid.uuid4().hex}, "user_id": USER})
+                                    "uuid": uuid.uuid4().hex}, "user_id": owner})
             db.session.add(row)
         # interleaved, as jobs arrive in real life: client 0 job 0, client 1 job 0, ...
         for j in range(JOBS_PER_CLIENT):
             status = "scheduled" if j < ACTIVE_PER_CLIENT else "completed"
-            for client_id in clients:
+            for owner, client_id in clients:
                 job_id = uuid.uuid4().hex
-                row = Job(user_id=USER)
-                row.set_doc(job_doc(job_id, client_id, status, now))
+                row = Job(user_id=owner)
+                row.set_doc(job_doc(job_id, client_id, status, now, owner))
                 db.session.add(row)
                 if status != "completed":
-                    active.append(job_id)
+                    active.append((owner, job_id))
             db.session.flush()
         db.session.commit()
         db.session.execute(db.text("ANALYZE TABLE jobs, clients"))
@@ -215,7 +218,8 @@ def wrk(port, script, duration, connections, threads=2):
     p99 = to_ms(re.search(r"\s99%\s+(\S+)", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
-    return {"rps": rps, "p50_ms": p50, "p99_ms": p99,
+    done = int(re.search(r"(\d+) requests in", out).group(1))
+    return {"rps": rps, "requests": done, "p50_ms": p50, "p99_ms": p99,
             "non_2xx": int(bad.group(1)) if bad else 0,
             "socket_errors": errors.group(0) if errors else "", "raw": out}
 
@@ -235,6 +239,8 @@ def prepare(n_jobs, port):
     clients, active = load(app, n_jobs)
     print(f"[{n_jobs}] loaded {n_jobs} jobs over {len(clients)} clients "
           f"in {time.time() - t:.1f}s", flush=True)
+    clients = [c for _, c in clients]
+    active = [j for _, j in active]
     sql, plan = explain_poll(app, clients[len(clients) // 2])
     with app.app_context():
         from app.extensions import db
