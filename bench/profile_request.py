@@ -1,0 +1,90 @@
+"""cProfile of one API operation repeated in process (Flask test client, no HTTP server),
+on a database that make bench left behind (`request_bench --reuse`) or any other. The
+findings are kept in bench/PROFILE.md.
+
+    .venv/bin/python -m bench.profile_request job_get [--n 2000] [--sort tottime]
+        [--database-url mysql+mysqldb://root@127.0.0.1:3306/freezer_bench_cost_20000?charset=utf8mb4]
+
+Operations: job_get, backup_get, poll, jobs_list, status_patch, backup_post."""
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import time
+import urllib.parse
+import uuid
+
+from sqlalchemy import text
+
+DEFAULT_URL = "mysql+mysqldb://root@127.0.0.1:3306/freezer_bench_cost_20000?charset=utf8mb4"
+
+
+def requests_for(op, app, token):
+    from app.extensions import db
+    with app.app_context():
+        owner = db.session.execute(text(
+            "SELECT u.user_id FROM users u JOIN api_tokens t ON t.owner_id = u.id "
+            "WHERE t.token_hash = :h"), {"h": __import__("hashlib").sha256(
+                token.encode()).hexdigest()}).scalar()
+        job = db.session.execute(text("SELECT job_id, client_id FROM jobs WHERE user_id = :u "
+                                      "AND status != 'completed' LIMIT 1"), {"u": owner}).first()
+        backup = db.session.execute(text("SELECT backup_id FROM backups WHERE user_id = :u "
+                                         "LIMIT 1"), {"u": owner}).scalar()
+        db.session.remove()
+    h = {"X-Auth-Token": token, "Content-Type": "application/json"}
+    poll = json.dumps({"match": [{"client_id": job.client_id}],
+                       "match_not": [{"status": "completed"}]})
+    table = {
+        "job_get": lambda: ("GET", f"/v1/jobs/{job.job_id}", None),
+        "backup_get": lambda: ("GET", "/v1/backups/" + urllib.parse.quote(backup, safe=""), None),
+        "poll": lambda: ("GET", "/v1/jobs/?limit=10&offset=0", poll),
+        "jobs_list": lambda: ("GET", "/v1/jobs/?limit=100&offset=0", None),
+        "status_patch": lambda: ("PATCH", f"/v1/jobs/{job.job_id}",
+                                 '{"job_schedule": {"status": "running"}}'),
+        "backup_post": lambda: ("POST", "/v1/backups/", json.dumps(
+            {"container": "/srv/backups", "hostname": "profile", "backup_name": uuid.uuid4().hex,
+             "time_stamp": 1795744129, "curr_backup_level": 0, "mode": "fs",
+             "job_id": job.job_id})),
+    }
+    return table[op], h
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("op")
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    args = parser.parse_args()
+    from app import create_app
+    from bench.fleet_server import issue_tokens
+    token = issue_tokens(args.database_url, ["bench-owner-0"])["bench-owner-0"]
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "AUTH_MODE": "token",
+                      "SECRET_KEY": "bench"})
+    make, headers = requests_for(args.op, app, token)
+    client = app.test_client()
+
+    def once():
+        method, path, body = make()
+        r = client.open(path, method=method, data=body, headers=headers)
+        assert r.status_code < 300, (r.status_code, r.data[:300])
+
+    for _ in range(50):  # warm-up: pools, caches, compiled statements
+        once()
+    t0 = time.process_time()
+    profile = cProfile.Profile(time.process_time)  # CPU, not waits on the database
+    profile.enable()
+    for _ in range(args.n):
+        once()
+    profile.disable()
+    cpu = (time.process_time() - t0) / args.n * 1000
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
+    print(f"{args.op}: {args.n} requests, {cpu:.2f} ms CPU each under cProfile\n")
+    print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
