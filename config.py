@@ -21,6 +21,9 @@ class Config:
     PORT = int(os.environ.get("FREEZER_API_PORT", "9090"))
     # Request bodies larger than this answer 413 (agents' metadata is a few KiB).
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+    # A request whose transaction lost a write conflict (deadlock, Galera certification) is
+    # run again from the start, this many attempts in all (app/db.py, ReplayOnConflict).
+    DB_CONFLICT_ATTEMPTS = int(os.environ.get("DB_CONFLICT_ATTEMPTS", "4"))
     # The job capability check of last-v1 (§7.7): only applied to registered clients.
     JSON_SORT_KEYS = False
 

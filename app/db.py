@@ -1,6 +1,11 @@
 """The database's part of a request: one transaction per request, committed by the request
-(services only flush), and SQLite set up to behave under concurrent writers."""
+(services only flush), replayed whole when the database chose it as the loser of a write
+conflict, and SQLite set up to behave under concurrent writers."""
+import io
+import itertools
 import logging
+import random
+import time
 
 from flask import has_request_context, request
 from sqlalchemy import event
@@ -11,9 +16,93 @@ from .extensions import db
 
 log = logging.getLogger(__name__)
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+# ER_LOCK_DEADLOCK: InnoDB's deadlock victim, and on Galera a transaction that failed
+# certification at commit or was aborted by a replicated write it conflicted with. In every
+# case the transaction was rolled back whole and nothing of it was written.
+DEADLOCK = 1213
+CONFLICT_KEY = "freezer.db_conflict"
+
+
+def error_code(exc) -> int | None:
+    orig = getattr(exc, "orig", None)
+    args = getattr(orig, "args", None) or ()
+    return args[0] if args and isinstance(args[0], int) else None
+
+
+def note_conflict(exc) -> bool:
+    """Called where a request's database error becomes its answer: marks the request for
+    ReplayOnConflict when the error was a write conflict."""
+    if error_code(exc) != DEADLOCK or not has_request_context():
+        return False
+    request.environ[CONFLICT_KEY] = True
+    return True
+
+
+class ReplayOnConflict:
+    """WSGI, around the Flask app: a request whose transaction lost a write conflict is run
+    again from the start, up to `attempts` times in all, before its answer goes out.
+
+    The whole request, not just its commit: the loser's reads (a session's tag, a job's
+    version) are what the winner just changed, so the work is redone on a fresh request
+    context, a fresh database session and the same body, and decides again on what is now
+    committed. Safe because every write of a request is in its one transaction (services
+    flush, the request commits), which the database rolled back. Only bodies up to
+    MAX_CONTENT_LENGTH are kept for a replay; a larger one is refused with 413 anyway."""
+
+    def __init__(self, wsgi_app, attempts: int, max_body: int | None):
+        self.wsgi_app = wsgi_app
+        self.attempts = max(1, attempts)
+        self.max_body = max_body
+
+    def __call__(self, environ, start_response):
+        if self.attempts == 1:
+            return self.wsgi_app(environ, start_response)
+        body = self._body(environ)
+        if body is None:  # not kept: an unreadable or too large body, answered once
+            return self.wsgi_app(environ, start_response)
+        for attempt in range(1, self.attempts + 1):
+            env = dict(environ, **{"wsgi.input": io.BytesIO(body)})
+            if attempt == self.attempts:  # the last answer goes out whatever it is
+                return self.wsgi_app(env, start_response)
+            sent, written = [], []
+
+            def capture(status, headers, exc_info=None):
+                sent[:] = [status, headers, exc_info]
+                return written.append
+
+            result = self.wsgi_app(env, capture)
+            if not env.get(CONFLICT_KEY):
+                write = start_response(*sent)
+                for chunk in written:
+                    write(chunk)
+                return result
+            if hasattr(result, "close"):
+                result.close()
+            log.info("[%s] %s %s lost a write conflict (attempt %d of %d); replaying it",
+                     environ.get("freezer.request_id", "-"), environ.get("REQUEST_METHOD"),
+                     environ.get("PATH_INFO"), attempt, self.attempts)
+            # let the winner's commit land (and replicate) before reading again
+            time.sleep(random.uniform(0.005, 0.02 * 2 ** attempt))
+        raise AssertionError("unreachable")
+
+    def _body(self, environ) -> bytes | None:
+        stream = environ.get("wsgi.input")
+        length = environ.get("CONTENT_LENGTH")
+        limit = self.max_body if self.max_body is not None else 1 << 30
+        if length:
+            try:
+                length = int(length)
+            except ValueError:
+                return None
+            return stream.read(length) if 0 <= length <= limit else None
+        if environ.get("wsgi.input_terminated") and stream is not None:
+            return stream.read(limit + 1)  # more than the limit: the app answers 413
+        return b""
 
 
 def init_app(app):
+    app.wsgi_app = ReplayOnConflict(app.wsgi_app, app.config.get("DB_CONFLICT_ATTEMPTS", 3),
+                                    app.config.get("MAX_CONTENT_LENGTH"))
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "sqlite":
@@ -34,8 +123,13 @@ def init_app(app):
             log.info("commit refused by a unique constraint", exc_info=True)
             return error_response(409, "Document already existing",
                                   "The document was created concurrently by another request")
-        except (OperationalError, DBAPIError):
+        except (OperationalError, DBAPIError) as exc:
             db.session.rollback()
+            if note_conflict(exc):
+                log.info("commit lost a write conflict: %s", exc.orig)
+                return error_response(503, "Service Unavailable",
+                                      "The change conflicted with concurrent ones and was not "
+                                      "saved. Retry.", headers={"Retry-After": "1"})
             log.warning("commit failed: database unavailable", exc_info=True)
             return error_response(503, "Service Unavailable",
                                   "The database is unavailable; the change was not saved. Retry.")

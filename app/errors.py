@@ -6,6 +6,7 @@ from flask import jsonify, render_template, render_template_string, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from .db import note_conflict
 from .extensions import db
 from .services.errors import ServiceError
 
@@ -104,6 +105,11 @@ def handle_service_error(error: ServiceError):
 
 def handle_operational_error(error: OperationalError):
     db.session.rollback()
+    if note_conflict(error):  # replayed by app.db.ReplayOnConflict while attempts last
+        log.info("transaction lost a write conflict: %s", error.orig)
+        return error_response(503, "Service Unavailable",
+                              "The change conflicted with concurrent ones; nothing was "
+                              "changed. Retry.", headers={"Retry-After": "1"})
     log.warning("database unavailable: %s", error)
     return error_response(503, "Service Unavailable",
                           "The database is unavailable; nothing was changed. Retry shortly.",

@@ -1,22 +1,14 @@
 """/v1/sessions: groups of jobs that start together (freezer-v1.md §8)."""
-import functools
-import logging
 
 from flask.views import MethodView
-from sqlalchemy.exc import OperationalError
 
 from ..auth.identity import current_identity
-from ..extensions import db
 from ..models import Session
 from ..services import documents, sessions
 from . import blp
 from .conventions import (COMMON_ERRORS, ERROR, ListArgs, created, doc, envelope, id_answer,
                           if_match, item, json_response, listing, no_content, request_json,
                           search_from_request, written)
-
-log = logging.getLogger(__name__)
-
-MYSQL_DEADLOCK = 1213
 
 # OpenAPI 3.0 has no type lists: a tag is an integer or a numeric string
 TAG = {"oneOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\s*[+-]?\d+\s*$"}]}
@@ -36,24 +28,6 @@ ACTION_ANSWER = {"type": "object", "required": ["result", "session_tag"],
                  "properties": {"result": {"type": "string",
                                            "enum": ["success", "hold-off", "out-of-sync"]},
                                 "session_tag": {"type": "integer"}}}
-
-
-def retry_on_deadlock(view):
-    """MariaDB may still pick a request as a deadlock victim (e.g. a job moved between
-    sessions while another request locks them); its transaction is already rolled back
-    and nothing was written, so run it once more before answering 503."""
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except OperationalError as exc:
-            code = getattr(exc.orig, "args", (None,))[0] if exc.orig is not None else None
-            if code != MYSQL_DEADLOCK:
-                raise
-            log.info("deadlock on %s; retrying once", view.__name__)
-            db.session.rollback()
-            return view(*args, **kwargs)
-    return wrapper
 
 
 @blp.route("/sessions")
@@ -91,7 +65,6 @@ class SessionItem(MethodView):
                    responses={201: ("Stored", id_answer("session_id", True)),
                               412: ("If-Match names another version", ERROR),
                               **COMMON_ERRORS}))
-    @retry_on_deadlock
     def post(self, session_id):
         me = current_identity()
         row = sessions.replace(me.user_id, session_id, request_json(), if_match())
@@ -103,7 +76,6 @@ class SessionItem(MethodView):
                               404: ("No such session", ERROR),
                               412: ("If-Match names another version", ERROR),
                               **COMMON_ERRORS}))
-    @retry_on_deadlock
     def patch(self, session_id):
         me = current_identity()
         row = sessions.patch(me.user_id, session_id, request_json(), if_match())
@@ -111,7 +83,6 @@ class SessionItem(MethodView):
 
     @blp.doc(**doc(summary="Delete a session (its jobs are detached, not deleted)",
                    responses={204: ("Deleted", None), 404: ("No such session", ERROR)}))
-    @retry_on_deadlock
     def delete(self, session_id):
         me = current_identity()
         sessions.delete(me.user_id, session_id)
@@ -125,7 +96,6 @@ class SessionJob(MethodView):
                                "tag and schedule.",
                    responses={204: ("Added", None), 404: ("No such session or job", ERROR),
                               **COMMON_ERRORS}))
-    @retry_on_deadlock
     def put(self, session_id, job_id):
         me = current_identity()
         sessions.add_job(me.user_id, session_id, job_id)
@@ -134,7 +104,6 @@ class SessionJob(MethodView):
     @blp.doc(**doc(summary="Remove a job from the session (the job is stopped)",
                    responses={204: ("Removed", None), 404: ("No such session or job", ERROR),
                               **COMMON_ERRORS}))
-    @retry_on_deadlock
     def delete(self, session_id, job_id):
         me = current_identity()
         sessions.remove_job(me.user_id, session_id, job_id)
@@ -150,7 +119,6 @@ class SessionJob(MethodView):
                responses={202: ("Accepted", ACTION_ANSWER),
                           404: ("No such session", ERROR),
                           405: ("Unknown action", ERROR), **COMMON_ERRORS}))
-@retry_on_deadlock
 def session_action(session_id):
     me = current_identity()
     return json_response(sessions.act(me.user_id, session_id, request_json()), 202)
