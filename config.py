@@ -53,6 +53,11 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    # Dashboard sessions (app/auth/sessions.py) are kept on the server: sign-out, a password
+    # change or disabling the operator ends them; so do this many minutes without use (a
+    # page polling on its own is not use) and this many hours after sign-in.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "60"))
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
     # CSRF tokens live as long as the sign-in (a dashboard tab left open still works).
     WTF_CSRF_TIME_LIMIT = None
     # Failed sign-ins are throttled per address and per (address, username). memory:// is

@@ -102,8 +102,9 @@ def _register_blueprints(app):
 
 
 def _register_error_handlers(app):
-    from . import errors
+    from . import errors, redirects
     errors.init_app(app)
+    redirects.init_app(app)  # every Location / HX-Redirect stays on the site
 
 
 def _register_commands(app):

@@ -28,13 +28,14 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def init_app(app):
     from ..extensions import csrf, db, limiter, login_manager
-    from . import accounts, views
-    from .identity import TOUCH_KEY, current_identity
+    from .. import deferred
+    from . import sessions, views
+    from .identity import current_identity
 
     app.session_interface = SessionInterface()
 
     login_manager.init_app(app)
-    login_manager.user_loader(accounts.from_session_id)
+    login_manager.user_loader(sessions.load)
     login_manager.unauthorized_handler(views.sign_in_first)
 
     # CSRF everywhere but /v1 (token-authenticated, never a cookie): checked by our own hook
@@ -56,18 +57,5 @@ def init_app(app):
         elif app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect(apply_exemptions=True)
 
-    @app.teardown_request
-    def record_token_use(_exc):
-        token_id = request.environ.pop(TOUCH_KEY, None) if has_request_context() else None
-        if token_id is None:
-            return
-        # Its own short transaction, after the request's has ended (committed or rolled
-        # back), so it neither holds the request's locks nor is undone by a 4xx.
-        try:
-            with db.engine.begin() as connection:
-                from .tokens import touch
-                touch(connection, token_id)
-        except Exception:  # never fail a request over bookkeeping
-            current_app.logger.warning("could not record API token use", exc_info=True)
-
+    deferred.init_app(app)  # token and session last use, failed sign-ins, after the request
     app.register_blueprint(views.bp)

@@ -3,12 +3,14 @@ page; like every service it only flushes (the request or the CLI command commits
 import re
 import secrets
 
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import User
+from ..models import ApiToken, OperatorSession, User
+from ..services import clock
 from ..services.errors import BadRequest, Conflict, NotFound
-from . import passwords
+from . import passwords, sessions
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,149}$")
 OWNER_ID = re.compile(r"^[\w-]{1,255}$")
@@ -62,33 +64,70 @@ def create(username: str, password: str, is_admin: bool = False, user_id: str | 
     return user
 
 
-def set_password(username: str, password: str) -> User:
+def set_password(username: str, password: str, keep_session_row_id: int | None = None) -> User:
+    """A new password ends every dashboard session of that operator (but the one changing
+    it, when given)."""
     _check_password(password)
     user = get(username)
     user.password_hash = passwords.hash_password(password)
+    sessions.revoke_all(user, keep_row_id=keep_session_row_id)
+    db.session.flush()
+    return user
+
+
+def _other_active_admins(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(User).where(
+        User.is_admin.is_(True), User.disabled_at.is_(None), User.id != user.id))
+
+
+def _keep_an_admin(user: User, doing: str) -> None:
+    if user.is_admin and user.disabled_at is None and not _other_active_admins(user):
+        raise Conflict(f"{user.username} is the last active administrator: cannot {doing} "
+                       f"them (make another operator an administrator first)")
+
+
+def disable(username: str) -> User:
+    """The operator can no longer sign in; their sessions end and their tokens answer 401
+    at once (the tokens are kept, so enabling the operator brings them back)."""
+    user = get(username)
+    if user.disabled_at is None:
+        _keep_an_admin(user, "disable")
+        user.disabled_at = clock.utcnow()
+        sessions.revoke_all(user)
+        db.session.flush()
+    return user
+
+
+def enable(username: str) -> User:
+    user = get(username)
+    user.disabled_at = None
+    db.session.flush()
+    return user
+
+
+def delete(username: str) -> User:
+    """The account goes with its tokens and sessions; the documents it owned stay under
+    its owner id (an operator created with `--user-id` that id sees them again)."""
+    user = get(username)
+    _keep_an_admin(user, "delete")
+    db.session.execute(sa_delete(ApiToken).where(ApiToken.owner_id == user.id))
+    db.session.execute(sa_delete(OperatorSession).where(OperatorSession.owner_id == user.id))
+    db.session.delete(user)
     db.session.flush()
     return user
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The operator if the password is right, else None (same work either way)."""
+    """The operator if the password is right and the account enabled, else None (same
+    work either way)."""
     user = find(username) if isinstance(username, str) and USERNAME.match(username) else None
     if not passwords.verify(user.password_hash if user else None, password or ""):
+        return None
+    if user.disabled_at is not None:
         return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
         db.session.flush()
-    return user
-
-
-def from_session_id(session_id: str) -> User | None:
-    """flask-login's user loader: `<user_id>.<password fingerprint>` (see User.get_id)."""
-    user_id, _, tag = (session_id or "").partition(".")
-    if not user_id or not tag:
-        return None
-    user = db.session.scalar(select(User).where(User.user_id == user_id))
-    if user is None or not secrets.compare_digest(passwords.fingerprint(user.password_hash), tag):
-        return None
     return user
 
 

@@ -6,7 +6,6 @@ from flask import current_app, g, request
 
 from ..services.errors import Unauthorized
 
-TOUCH_KEY = "freezer.touch_token"
 _ID = re.compile(r"^[\w-]{1,255}$")
 
 
@@ -44,7 +43,7 @@ def _token() -> Identity | None:
         return None
     token, user = found
     if tokens.needs_touch(token):
-        request.environ[TOUCH_KEY] = token.id  # written after the request (auth.init_app)
+        tokens.touch_later(token.id)
     return Identity(user.user_id, user.username, ("admin",) if user.is_admin else ())
 
 

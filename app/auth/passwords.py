@@ -1,6 +1,4 @@
 """Password hashing with argon2 (argon2-cffi's recommended parameters)."""
-import hashlib
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -25,8 +23,3 @@ def verify(password_hash: str | None, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
-
-
-def fingerprint(password_hash: str) -> str:
-    """A short, non-reversible tag of the current hash (it changes with the password)."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 
+from ..deferred import defer
 from ..extensions import db
 from ..models import ApiToken, User
 from .. import clock
@@ -53,15 +54,23 @@ def revoke(token_id: int, owner: User | None = None) -> ApiToken:
     return row
 
 
+def revoke_all(user: User) -> int:
+    """Revoke every live token of `user` at once; how many were live."""
+    return db.session.execute(update(ApiToken).where(
+        ApiToken.owner_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=clock.utcnow())).rowcount
+
+
 def resolve(plain: str) -> tuple[ApiToken, User] | None:
-    """The live token and its operator, or None. The row is found by its hash (an index
+    """The live token and its enabled operator, or None. The row is found by its hash (an index
     lookup), then the hashes are compared in constant time."""
     if not plain or len(plain) > 512:
         return None
     wanted = digest(plain)
     found = db.session.execute(
         select(ApiToken, User).join(User, ApiToken.owner_id == User.id)
-        .where(ApiToken.token_hash == wanted, ApiToken.revoked_at.is_(None))).first()
+        .where(ApiToken.token_hash == wanted, ApiToken.revoked_at.is_(None),
+               User.disabled_at.is_(None))).first()
     if found is None or not hmac.compare_digest(found[0].token_hash, wanted):
         return None
     return found[0], found[1]
@@ -72,12 +81,13 @@ def needs_touch(token: ApiToken) -> bool:
     return last is None or clock.utcnow() - last >= TOUCH_EVERY
 
 
-def touch(connection, token_id: int) -> None:
-    """Record use, unless recorded within TOUCH_EVERY: one conditional UPDATE, safe when
-    several workers race (the WHERE makes the later ones no-ops)."""
+def touch_later(token_id: int) -> None:
+    """Record use after the request (its own transaction, which neither holds the request's
+    locks nor is undone by a 4xx), unless recorded within TOUCH_EVERY: one conditional
+    UPDATE, safe when several workers race (the WHERE makes the later ones no-ops)."""
     now = clock.utcnow()
     table = ApiToken.__table__
-    connection.execute(update(table).where(
+    defer(lambda connection: connection.execute(update(table).where(
         table.c.id == token_id,
         or_(table.c.last_used_at.is_(None), table.c.last_used_at <= now - TOUCH_EVERY),
-    ).values(last_used_at=now))
+    ).values(last_used_at=now)))

@@ -3,29 +3,15 @@ from urllib.parse import urlsplit
 
 from flask import (Blueprint, current_app, flash, redirect, render_template, request,
                    url_for)
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from ..extensions import limiter
+from ..redirects import safe_target
 from ..services.errors import ServiceError
-from . import accounts, tokens
+from . import accounts, sessions, tokens
 from .forms import ConfirmForm, LoginForm, TokenForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def safe_next(target: str | None) -> str | None:
-    """`next=` only within this site: a path starting with one "/", no scheme, no host,
-    no backslash or control characters (browsers read "/\\evil" and "//evil" as hosts)."""
-    if not target or not isinstance(target, str) or len(target) > 2048:
-        return None
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(ord(c) < 32 or ord(c) == 127 for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def landing() -> str:
@@ -39,9 +25,9 @@ def sign_in_first():
     here = request.full_path.rstrip("?") if request.method == "GET" else None
     if request.headers.get("HX-Request"):
         current = urlsplit(request.headers.get("HX-Current-URL", ""))
-        here = safe_next(current.path + (f"?{current.query}" if current.query else "")) \
+        here = safe_target(current.path + (f"?{current.query}" if current.query else "")) \
             if current.netloc == request.host else None
-    target = url_for("auth.login", next=safe_next(here)) if safe_next(here) else \
+    target = url_for("auth.login", next=safe_target(here)) if safe_target(here) else \
         url_for("auth.login")
     if request.headers.get("HX-Request"):
         return "", 401, {"HX-Redirect": target}
@@ -69,15 +55,14 @@ THROTTLED = "Too many failed sign-ins. Wait a minute, then try again."
 def login():
     form = LoginForm()
     if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next")) or ""
+        form.next.data = safe_target(request.args.get("next")) or ""
         if current_user.is_authenticated:
-            return redirect(safe_next(request.args.get("next")) or landing())
+            return redirect(safe_target(request.args.get("next")) or landing())
         return render_template("auth/login.html", form=form)
     if form.validate_on_submit():
         user = accounts.authenticate(form.username.data.strip(), form.password.data)
-        if user is not None:
-            login_user(user)
-            return redirect(safe_next(form.next.data) or landing())
+        if user is not None and sessions.start(user):
+            return redirect(safe_target(form.next.data) or landing())
     form.password.data = ""
     flash("Wrong username or password.", "error")
     return render_template("auth/login.html", form=form), 401
@@ -86,7 +71,8 @@ def login():
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     if request.method == "POST":  # CSRF-checked; a GET only offers the button
-        logout_user()
+        if current_user.is_authenticated:
+            sessions.end(current_user)
         flash("You are signed out.", "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/logout.html", form=ConfirmForm())

@@ -4,8 +4,9 @@ from .backup import Backup
 from .client import Client
 from .job import Job
 from .run import Run
+from .security import AuditEvent, AuthFailure
 from .session import Session
 from .setting import Setting
-from .user import ApiToken, User
+from .user import ApiToken, OperatorSession, User
 
-__all__ = ["Action", "ApiToken", "Backup", "Client", "Job", "Run", "Session", "Setting", "User"]
+__all__ = ["Action", "ApiToken", "AuditEvent", "AuthFailure", "OperatorSession", "Backup", "Client", "Job", "Run", "Session", "Setting", "User"]

@@ -27,21 +27,35 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     is_admin: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = mapped_column(Timestamp(), nullable=False, default=utcnow)
+    #: set while the operator is disabled: no sign-in, no session, no token works
+    disabled_at: Mapped[datetime | None] = mapped_column(Timestamp())
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="owner",
                                                     cascade="all, delete-orphan",
                                                     passive_deletes=True)
+    sessions: Mapped[list["OperatorSession"]] = relationship(back_populates="owner",
+                                                             cascade="all, delete-orphan",
+                                                             passive_deletes=True)
 
     __table_args__ = (
         Index("uq_users_username", "username", unique=True),
         Index("uq_users_user_id", "user_id", unique=True),
     )
 
+    @property
+    def is_active(self) -> bool:  # flask-login refuses to sign in an inactive user
+        return self.disabled_at is None
+
+    #: set by app/auth/sessions.py on the operator of the request's dashboard session
+    session_key = None
+    session_row_id = None
+
     def get_id(self) -> str:
-        """flask-login's session id: the owner id plus a fingerprint of the password hash,
-        so changing a password signs out every other session of that operator."""
-        from ..auth.passwords import fingerprint
-        return f"{self.user_id}.{fingerprint(self.password_hash)}"
+        """What the cookie holds: the key of a server-side session (OperatorSession, see
+        app/auth/sessions.py), never anything of the account itself."""
+        if not self.session_key:
+            raise RuntimeError("sign in through app.auth.sessions.start")
+        return self.session_key
 
 
 class ApiToken(db.Model):
@@ -69,3 +83,28 @@ class ApiToken(db.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class OperatorSession(db.Model):
+    """A dashboard sign-in. The cookie carries a random id whose sha256 is `id_hash`; the
+    session ends when revoked (sign-out, password change, operator disabled) or after the
+    idle timeout or absolute lifetime (SESSION_IDLE_MINUTES, SESSION_MAX_HOURS)."""
+
+    __tablename__ = "operator_sessions"
+
+    id: Mapped[int] = mapped_column(PrimaryKey(), primary_key=True, autoincrement=True)
+    owner_id: Mapped[int] = mapped_column(
+        PrimaryKey(), ForeignKey("users.id", ondelete="CASCADE", name="fk_operator_sessions_owner"),
+        nullable=False)
+    id_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    address: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp(), nullable=False, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(Timestamp(), nullable=False, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp())
+
+    owner: Mapped[User] = relationship(back_populates="sessions")
+
+    __table_args__ = (
+        Index("uq_operator_sessions_hash", "id_hash", unique=True),
+        Index("ix_operator_sessions_owner", "owner_id"),
+    )

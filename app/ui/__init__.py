@@ -6,6 +6,8 @@ from flask import (Blueprint, current_app, make_response, redirect, render_templ
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from ..redirects import safe_target
+
 blp = Blueprint("ui", __name__)
 
 DEFAULT_LIMIT = 25
@@ -50,9 +52,11 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
-def go(url: str):
+def go(url: str | None, fallback: str = "/"):
     """After a write: a redirect, or for htmx a 204 telling it where to go next (a
-    redirect would be followed inside the XHR and swapped into the page)."""
+    redirect would be followed inside the XHR and swapped into the page). A target that
+    would leave the site (e.g. a form's `next`) is replaced by `fallback`."""
+    url = safe_target(url) or fallback
     if is_htmx():
         return "", 204, {"HX-Redirect": url}
     return redirect(url)

@@ -66,7 +66,7 @@ def backup_delete():
         documents.delete(Backup, owner(), row.backup_id)
         flash(f"Backup {row.backup_id} deleted (its metadata; the data stays in storage).",
               "success")
-        return go(request.form.get("next") or url_for("ui.backups"))
+        return go(request.form.get("next"), fallback=url_for("ui.backups"))
     return render("confirm.html", form=ConfirmForm(), title="Delete this backup?",
                   what=f"{row.backup_name} of {row.hostname} in {row.container}, level "
                        f"{row.level} ({row.backup_id})",
