@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import ApiToken, OperatorSession, User
-from ..services import clock
+from .. import clock
 from ..services.errors import BadRequest, Conflict, NotFound
 from . import passwords, sessions
 

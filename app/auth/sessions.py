@@ -13,7 +13,7 @@ from sqlalchemy import delete, or_, select, update
 from ..deferred import defer
 from ..extensions import db
 from ..models import OperatorSession, User
-from ..services import clock
+from .. import clock
 
 #: last_seen_at is written at most this often per session (the idle timeout's resolution)
 TOUCH_EVERY = timedelta(seconds=60)

@@ -6,7 +6,7 @@ from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..services.clock import utcnow
+from ..clock import utcnow
 from .types import PrimaryKey, Timestamp
 
 

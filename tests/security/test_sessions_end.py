@@ -7,7 +7,7 @@ import pytest
 
 from app.auth import accounts
 from app.extensions import db
-from app.services import clock
+from app import clock
 from tests.builders import PASSWORD, csrf_token, operator, sign_in
 
 COOKIE = "session"
