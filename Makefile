@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+CLIENTS_VENV    := .venv-clients
+CLIENTS_V1_VENV := .venv-clients-v1
 HOST   ?= 127.0.0.1
 PORT   ?= 9090
 PYTEST_ARGS ?=
@@ -11,7 +13,7 @@ SYSTEM_PACKAGES := default-libmysqlclient-dev build-essential pkg-config
 TEST_SYSTEM_PACKAGES := chromium
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-poll wrk bench-sessions openapi reliability fleet soak
+.PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-poll wrk bench-sessions openapi reliability fleet soak clients-venv test-agents
 
 run: install migrate
 	@$(BIN)/flask users bootstrap --url http://$(HOST):$(PORT)
@@ -40,11 +42,31 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .  # this checkout: `freezer-manage` in $(BIN)
 	@touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt requirements-keystone.txt
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt requirements-keystone.txt $(CLIENTS_VENV)/.installed
 	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="$(TEST_SYSTEM_PACKAGES)"
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	$(BIN)/pip install --quiet -r requirements-keystone.txt  # tests the keystone wrapper
 	@touch $@
+
+# The real freezer clients (tests/clients), in venvs of their own because their pins clash
+# with ours: .venv-clients holds freezer 19.0.0 and python-freezerclient 6.5.0 (+ the
+# `openstack` CLI); .venv-clients-v1 only freezer 18.0.0 and python-freezerclient 6.2.0,
+# taking every dependency from .venv-clients through a .pth file. About 45 s, once.
+clients-venv: $(CLIENTS_VENV)/.installed
+
+$(CLIENTS_VENV)/.installed: requirements-clients.txt requirements-clients-v1.txt
+	@test -x $(CLIENTS_VENV)/bin/python || $(PYTHON) -m venv $(CLIENTS_VENV)
+	$(CLIENTS_VENV)/bin/pip install --quiet --upgrade pip
+	$(CLIENTS_VENV)/bin/pip install --quiet -r requirements-clients.txt
+	@test -x $(CLIENTS_V1_VENV)/bin/python || $(PYTHON) -m venv $(CLIENTS_V1_VENV)
+	$(CLIENTS_V1_VENV)/bin/pip install --quiet --no-deps -r requirements-clients-v1.txt
+	$(CLIENTS_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' \
+	  > "$$($(CLIENTS_V1_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/clients_v2_deps.pth"
+	@touch $@
+
+# The real scheduler and agent runs (tests/clients, marked `agents`): also part of `make test`.
+test-agents: install-test
+	$(BIN)/python -m pytest tests/clients $(PYTEST_ARGS)
 
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do \
@@ -89,4 +111,4 @@ soak: install-test
 	bench/soak.sh $(FLEET_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(CLIENTS_VENV) $(CLIENTS_V1_VENV) .pytest_cache

@@ -60,10 +60,14 @@ def issue_tokens(database_url: str, user_ids) -> dict:
 
 class Gunicorn:
     def __init__(self, database_url: str, port: int, workers: int = 4, log_path: str | None = None,
-                 auth_mode: str = "token", app: str = "wsgi:app", ready_status: int = 300):
+                 auth_mode: str = "token", app: str = "wsgi:app", ready_status: int = 300,
+                 env: dict | None = None):
+        """`env`: more environment for the server, e.g. the keystone-wrapped app
+        ('app.auth.keystone:create_app()') with its KEYSTONE_CONFIG_FILE."""
         self.database_url = database_url
         self.app, self.ready_status = app, ready_status  # bench/hello.py answers / with 200
         self.auth_mode = auth_mode
+        self.env = env or {}
         self.port = port
         self.workers = workers
         self.log_path = log_path or os.devnull
@@ -86,7 +90,7 @@ class Gunicorn:
         # workers=None: as many as gunicorn.conf.py ships with
         sized = {"GUNICORN_WORKERS": self.workers} if self.workers else {}
         env = app_env(self.database_url, auth_mode=self.auth_mode,
-                      FREEZER_API_BIND=f"127.0.0.1:{self.port}", **sized)
+                      FREEZER_API_BIND=f"127.0.0.1:{self.port}", **sized, **self.env)
         self.process = subprocess.Popen(
             [os.path.join(BIN, "gunicorn"), "--config", "gunicorn.conf.py",
              # the control socket's default path is shared by every gunicorn of this user
