@@ -15,7 +15,7 @@ import secrets
 import threading
 import uuid
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 DOMAIN = {"id": "default", "name": "Default"}
@@ -31,6 +31,11 @@ class User:
         self.roles = list(roles)
 
 
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):  # `requests` above is the record
+        pass
+
+
 class StubKeystone:
     def __init__(self, users, backup_url=None, host="127.0.0.1", port=0):
         self.users = {u.name: u for u in users}
@@ -38,7 +43,8 @@ class StubKeystone:
         self.tokens = {}  # token id -> (user, project)
         self.requests = []  # (method, path, status) of every call, for the tests' asserts
         self._lock = threading.Lock()
-        self._server = make_server(host, port, self._wsgi, threaded=True)
+        self._server = make_server(host, port, self._wsgi, threaded=True,
+                                   request_handler=_Quiet)
         self.url = f"http://{host}:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
