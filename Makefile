@@ -64,7 +64,7 @@ $(CLIENTS_VENV)/.installed: requirements-clients.txt requirements-clients-v1.txt
 	  > "$$($(CLIENTS_V1_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/clients_v2_deps.pth"
 	@touch $@
 
-# The real scheduler and agent runs (tests/clients, marked `agents`): also part of `make test`.
+# The real clients and agents alone (tests/clients; `make test` runs them too).
 test-agents: install-test
 	$(BIN)/python -m pytest tests/clients $(PYTEST_ARGS)
 
