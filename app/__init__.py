@@ -31,8 +31,24 @@ def create_app(config=None):
     _register_commands(app)
     app.wsgi_app = StripTrailingSlash(app.wsgi_app)
     _trust_proxies(app)
+    _authenticate_keystone(app)
     _register_operations(app)
+    log.info("freezer-api: AUTH_MODE=%s (%s)", app.config["AUTH_MODE"],
+             AUTH_MODES[app.config["AUTH_MODE"]])
     return app
+
+
+AUTH_MODES = {"token": "API tokens issued to operators",
+              "keystone": "Keystone tokens validated by keystonemiddleware auth_token",
+              "noauth": "NO AUTHENTICATION: callers name themselves, development only"}
+
+
+def _authenticate_keystone(app):
+    """AUTH_MODE=keystone: auth_token in front of the app whatever the entry point, or no
+    app at all (app/auth/keystone.py says why)."""
+    if app.config["AUTH_MODE"] == "keystone":
+        from .auth import keystone
+        keystone.wrap(app)
 
 
 def _trust_proxies(app):
@@ -51,10 +67,10 @@ def _configure(app, config):
         app.config.update(config)
     _database_connect_timeout(app)
     os.makedirs(app.instance_path, exist_ok=True)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret(app)
+    from . import secret_key
+    secret_key.configure(app)  # refuses a placeholder or short key
     mode = app.config["AUTH_MODE"]
-    if mode not in ("token", "keystone", "noauth"):
+    if mode not in AUTH_MODES:
         raise RuntimeError(f"AUTH_MODE must be token, keystone or noauth, not {mode!r}")
     if mode == "noauth" and not app.config.get("TESTING"):
         log.warning("AUTH_MODE=noauth: every caller is trusted to say who it is (X-User-Id). "
@@ -71,18 +87,6 @@ def _database_connect_timeout(app, seconds=5):
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})  # never the class's dict
     options["connect_args"] = {"connect_timeout": seconds, **options.get("connect_args", {})}
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-
-
-def _instance_secret(app) -> str:
-    """A SECRET_KEY kept in the instance folder, made on first start, never in the repo."""
-    import secrets
-    path = os.path.join(app.instance_path, "secret_key")
-    if not os.path.exists(path):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    with open(path) as fh:
-        return fh.read().strip()
 
 
 def _init_extensions(app):

@@ -2,6 +2,7 @@
 then gunicorn (gunicorn.conf.py) as a child process on a port of our own, and the CPU and
 memory of its process tree sampled with psutil."""
 import os
+import secrets
 import subprocess
 import sys
 import threading
@@ -9,6 +10,8 @@ import time
 
 import psutil
 import requests
+
+SECRET_KEY = secrets.token_hex(32)  # servers run without TESTING: a real key
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -28,7 +31,7 @@ def stop_process(process, grace: float = 35) -> None:
 def app_env(database_url: str, **extra) -> dict:
     env = dict(os.environ, DATABASE_URL=database_url, FLASK_APP="wsgi",
                AUTH_MODE=extra.pop("auth_mode", "token"),
-               SECRET_KEY="fleet-not-secret")
+               SECRET_KEY=SECRET_KEY)
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
@@ -46,7 +49,7 @@ def issue_tokens(database_url: str, user_ids) -> dict:
     from app.auth import accounts, tokens
     from app.extensions import db
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "AUTH_MODE": "token",
-                      "SECRET_KEY": "fleet-not-secret"})
+                      "SECRET_KEY": SECRET_KEY})
     out = {}
     with app.app_context():
         for user_id in user_ids:

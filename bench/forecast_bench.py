@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import secrets
 import statistics
 import sys
 import time
@@ -72,7 +73,7 @@ def schedule_for(i: int, rng: random.Random, now: float) -> dict:
 
 
 def seed(database_url: str, count: int) -> None:
-    os.environ.update(DATABASE_URL=database_url, AUTH_MODE="noauth", SECRET_KEY="bench")
+    os.environ.update(DATABASE_URL=database_url, AUTH_MODE="noauth", SECRET_KEY=secrets.token_hex(32))
     from app import create_app
     from app.extensions import db
     from app.services import jobs

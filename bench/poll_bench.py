@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -168,7 +169,7 @@ def lua_list(values):
 
 
 def start_server(url, workdir, port):
-    env = dict(os.environ, DATABASE_URL=url, AUTH_MODE="noauth", SECRET_KEY="bench",
+    env = dict(os.environ, DATABASE_URL=url, AUTH_MODE="noauth", SECRET_KEY=secrets.token_hex(32),
                FREEZER_API_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="4",
                GUNICORN_ACCESS_LOG=os.path.join(workdir, "access.log"),
                GUNICORN_ERROR_LOG=os.path.join(workdir, "error.log"),

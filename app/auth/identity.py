@@ -49,7 +49,11 @@ def _token() -> Identity | None:
 
 def _keystone() -> Identity | None:
     """Behind keystonemiddleware's auth_token, which validates X-Auth-Token, strips any
-    client-sent identity headers and sets these; trust nothing unless it confirmed."""
+    client-sent identity headers and sets these; trust nothing unless the request went
+    through it (a WSGI environ key only app/auth/keystone.py sets) and it confirmed."""
+    from .keystone import VALIDATED
+    if request.environ.get(VALIDATED) is not True:
+        return None
     if request.headers.get("X-Identity-Status") != "Confirmed":
         return None
     user_id = request.headers.get("X-User-Id", "").strip()

@@ -2,6 +2,7 @@
 the race tests and bench/session_bench.py. AUTH_MODE=noauth: callers name themselves with
 X-User-Id."""
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,7 @@ PORTS = range(18100, 18110)  # helper-2's ports
 
 def app_env(database_url: str, **extra) -> dict:
     env = dict(os.environ, DATABASE_URL=database_url, FLASK_APP="wsgi", AUTH_MODE="noauth",
-               SECRET_KEY="race-tests-not-secret")
+               SECRET_KEY=secrets.token_hex(32))
     env.pop("FREEZER_API_CONFIG", None)
     # a metrics directory of our own: gunicorn.conf.py empties it on start
     env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="freezer-race-metrics-")

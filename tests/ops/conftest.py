@@ -2,6 +2,7 @@
 schemas): a SQLite file, or a throwaway database on TEST_DATABASE_URL's server."""
 import contextlib
 import os
+import secrets
 import subprocess
 import sys
 import uuid
@@ -12,6 +13,9 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
+
+# servers run without TESTING: their key must pass the production checks
+SERVER_SECRET_KEY = secrets.token_hex(32)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
@@ -61,7 +65,7 @@ def server_env(url, **extra):
     would point it elsewhere)."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("FREEZER_API_CONFIG", "TEST_DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR")}
-    env.update({"DATABASE_URL": url, "SECRET_KEY": "test-secret"})
+    env.update({"DATABASE_URL": url, "SECRET_KEY": SERVER_SECRET_KEY})
     env.update(extra)
     return env
 
