@@ -73,6 +73,22 @@ class Config:
     # Run history retention, applied by `flask runs prune` (0 = no limit of that kind).
     RUNS_KEEP_LAST = int(os.environ.get("RUNS_KEEP_LAST", "100"))
     RUNS_KEEP_DAYS = int(os.environ.get("RUNS_KEEP_DAYS", "90"))
+    # Notifications (docs/notifications.md). The watcher ticks every WATCHER_INTERVAL s.
+    WATCHER_INTERVAL = float(os.environ.get("WATCHER_INTERVAL", "10"))
+    # Webhook targets on private, loopback or link-local addresses are refused unless
+    # NOTIFY_ALLOW_PRIVATE is on or NOTIFY_WEBHOOK_ALLOW (comma-separated CIDRs) lists them.
+    NOTIFY_ALLOW_PRIVATE = _bool("NOTIFY_ALLOW_PRIVATE")
+    NOTIFY_WEBHOOK_ALLOW = os.environ.get("NOTIFY_WEBHOOK_ALLOW", "")
+    NOTIFY_SMTP_ALLOW_PLAIN_AUTH = _bool("NOTIFY_SMTP_ALLOW_PLAIN_AUTH")
+    NOTIFY_SMTP_CAFILE = os.environ.get("NOTIFY_SMTP_CAFILE") or None  # else the system CAs
+    NOTIFY_SEND_TIMEOUT = float(os.environ.get("NOTIFY_SEND_TIMEOUT", "10"))
+    # A failed try is retried after 30 s, 60 s, 120 s, ... (at most an hour), 10 tries.
+    NOTIFY_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFY_RETRY_BASE_SECONDS", "30"))
+    NOTIFY_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFY_RETRY_MAX_SECONDS", "3600"))
+    NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "10"))
+    # How long a watcher owns a claimed notice; a killed watcher's claim expires after it.
+    NOTIFY_LEASE_SECONDS = float(os.environ.get("NOTIFY_LEASE_SECONDS", "60"))
+
     # /v1/docs and /v1/openapi.json: how callers authenticate (Swagger UI's "Authorize").
     API_SPEC_OPTIONS = {
         "components": {"securitySchemes": {

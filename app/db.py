@@ -1,6 +1,8 @@
 """The database's part of a request: one transaction per request, committed by the request
 (services only flush), replayed whole when the database chose it as the loser of a write
 conflict, and SQLite set up to behave under concurrent writers."""
+import contextlib
+import contextvars
 import io
 import itertools
 import logging
@@ -100,6 +102,20 @@ class ReplayOnConflict:
         return b""
 
 
+# Outside a request (the watcher), whether transactions write: SQLite then takes the write
+# lock up front (BEGIN IMMEDIATE) as writing requests do, so a claim can never be lost.
+_writing = contextvars.ContextVar("freezer_write_transactions", default=False)
+
+
+@contextlib.contextmanager
+def write_transactions():
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
 def init_app(app):
     app.wsgi_app = ReplayOnConflict(app.wsgi_app, app.config.get("DB_CONFLICT_ATTEMPTS", 3),
                                     app.config.get("MAX_CONTENT_LENGTH"))
@@ -166,5 +182,6 @@ def _configure_sqlite(engine: Engine):
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        writing = has_request_context() and request.method not in READ_METHODS
+        writing = _writing.get() or (has_request_context() and
+                                     request.method not in READ_METHODS)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

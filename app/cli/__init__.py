@@ -1,9 +1,10 @@
 """The command line, in one place: `freezer-manage` (manage.py, a console script of its own)
-and the `flask` groups `users` and `tokens` (users.py), `runs` (runs.py), `jobs` (jobs.py)."""
+and the `flask` groups `users` and `tokens` (users.py), `runs` (runs.py), `jobs` (jobs.py), `watcher` (watcher.py)."""
 
 
 def init_app(app):
-    from . import jobs, runs, users
+    from . import jobs, runs, users, watcher
     users.init_app(app)  # `flask users ...`, `flask tokens ...`
     runs.init_app(app)   # `flask runs prune`
     jobs.init_app(app)   # `flask jobs refresh-next-run`
+    watcher.init_app(app)  # `flask watcher run|tick`

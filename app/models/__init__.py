@@ -3,10 +3,13 @@ from .action import Action
 from .backup import Backup
 from .client import Client
 from .job import Job
+from .notify import Channel, Incident, Notice, OutboxEvent, Rule
 from .run import Run
 from .security import AuditEvent, AuthFailure
 from .session import Session
 from .setting import Setting
 from .user import ApiToken, OperatorSession, User
 
-__all__ = ["Action", "ApiToken", "AuditEvent", "AuthFailure", "OperatorSession", "Backup", "Client", "Job", "Run", "Session", "Setting", "User"]
+__all__ = ["Action", "ApiToken", "AuditEvent", "AuthFailure", "OperatorSession", "Backup",
+           "Channel", "Client", "Incident", "Job", "Notice", "OutboxEvent", "Rule", "Run",
+           "Session", "Setting", "User"]

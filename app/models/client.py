@@ -21,6 +21,7 @@ class Client(DocumentMixin, db.Model):
 
     __table_args__ = (
         Index("uq_clients_user_client", "user_id", "client_id", unique=True),
+        Index("ix_clients_user_last_seen", "user_id", "last_seen"),  # silent clients
     )
 
     SEARCH_COLUMNS = {"client_id": "client_id", "client.client_id": "client_id",

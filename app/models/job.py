@@ -1,7 +1,7 @@
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import Float, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -33,6 +33,15 @@ class Job(DocumentMixin, db.Model):
     # fire (stopped, completed, no schedule, ended). A computed fact, so a column and never
     # in the document (DECISIONS.md); services/forecast.py reads it as a lower bound.
     next_run_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    # Facts the watcher's rules read through indexes instead of scanning run history
+    # (app/services/notify): the fire time the job owes as of its last write (next_run_at
+    # as written; the forecast's refresh moves next_run_at, never this), the open run's
+    # start, the typical run length (seconds, a moving average) and the last outcomes.
+    due_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    run_started_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    avg_duration: Mapped[float | None] = mapped_column(Float)
+    last_success_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    last_failure_at: Mapped[datetime | None] = mapped_column(Timestamp())
 
     __table_args__ = (
         Index("uq_jobs_user_job", "user_id", "job_id", unique=True),
@@ -43,6 +52,9 @@ class Job(DocumentMixin, db.Model):
         Index("ix_jobs_user_session", "user_id", "session_id"),
         # "what runs next": an index range on the caller's jobs, in fire-time order
         Index("ix_jobs_user_next_run", "user_id", "next_run_at"),
+        # the watcher: missed fire times, runs open too long
+        Index("ix_jobs_user_due", "user_id", "due_at"),
+        Index("ix_jobs_user_run_started", "user_id", "run_started_at"),
     )
 
     SEARCH_COLUMNS = {
@@ -69,6 +81,7 @@ class Job(DocumentMixin, db.Model):
         if _next_run_rule is None:  # fail loudly rather than store a NULL fire time
             raise RuntimeError("app.services.forecast is not imported: it computes next_run_at")
         self.next_run_at = _next_run_rule(self.doc)
+        self.due_at = self.next_run_at
 
 
 def _str(value):

@@ -1,9 +1,11 @@
+from datetime import datetime, timezone
+
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .document import DocumentMixin
-from .types import IdString
+from .types import IdString, Timestamp
 
 
 class Session(DocumentMixin, db.Model):
@@ -15,10 +17,13 @@ class Session(DocumentMixin, db.Model):
     session_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
     status: Mapped[str | None] = mapped_column(String(16))
     result: Mapped[str | None] = mapped_column(String(16))
+    # when the open round started (time_start while running), for the watcher's overdue rule
+    round_started_at: Mapped[datetime | None] = mapped_column(Timestamp())
 
     __table_args__ = (
         Index("uq_sessions_user_session", "user_id", "session_id", unique=True),
         Index("ix_sessions_user_status", "user_id", "status"),
+        Index("ix_sessions_user_round", "user_id", "round_started_at"),
     )
 
     SEARCH_COLUMNS = {"session_id": "session_id", "status": "status", "result": "result"}
@@ -28,3 +33,11 @@ class Session(DocumentMixin, db.Model):
         status, result = self.doc.get("status"), self.doc.get("result")
         self.status = status if isinstance(status, str) else None
         self.result = result if isinstance(result, str) else None
+        self.round_started_at = None
+        started = self.doc.get("time_start")
+        if self.status == "running" and type(started) is int and started > 0:
+            try:
+                self.round_started_at = datetime.fromtimestamp(started, timezone.utc) \
+                    .replace(tzinfo=None)
+            except (OverflowError, OSError, ValueError):
+                pass  # a nonsense time: no overdue check for this round

@@ -109,7 +109,7 @@ def _write(row: Job, doc: dict) -> Job:
     """Store a new version and record a run starting or ending (old vs new status/result)."""
     old = row.doc
     documents.write(row, doc)
-    runs.record_change(row.user_id, row.job_id, old, row.doc)
+    runs.record_change(row.user_id, row.job_id, old, row.doc, job=row)
     return row
 
 

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Job, Run
 from .. import clock
 from . import documents
+from .notify import outbox
 
 RESULTS = ("success", "fail", "aborted")
 SIZE_KEYS = ("backup_size_compressed", "backup_size_uncompressed")  # MB, as agents report
@@ -30,15 +31,41 @@ def open_run(user_id: str, job_id: str, for_update: bool = False) -> Run | None:
     return db.session.scalars(stmt).first()
 
 
-def _close(run: Run, result: str) -> None:
+AVERAGE_WEIGHT = 0.3  # how much the newest run moves a job's typical duration
+
+
+def _close(run: Run, result: str, job: Job | None = None) -> None:
     run.ended_at = clock.utcnow()
     run.result = result
+    if job is not None:
+        _remember_outcome(job, run)
 
 
-def record_change(user_id: str, job_id: str, old_doc, new_doc) -> None:
-    """The hook every job write calls with the document before and after it. Runs only
-    when status or result changed, so the agent's repeated whole-document PATCHes
-    (current_pid, ...) cost nothing here."""
+def _remember_outcome(job: Job, run: Run) -> None:
+    """Keep the job's indexed facts (what the watcher reads instead of run history) and
+    write the outbox event of a run that failed, or that succeeded after failures."""
+    job.run_started_at = None
+    if run.result not in RESULTS:
+        return
+    seconds = max(0.0, (run.ended_at - run.started_at).total_seconds())
+    job.avg_duration = seconds if job.avg_duration is None else \
+        (1 - AVERAGE_WEIGHT) * job.avg_duration + AVERAGE_WEIGHT * seconds
+    failing = job.last_failure_at is not None and \
+        (job.last_success_at is None or job.last_success_at <= job.last_failure_at)
+    if run.result == "success":
+        job.last_success_at = run.ended_at
+        if not failing:
+            return  # nothing to recover from: no event per ordinary success
+    else:
+        job.last_failure_at = run.ended_at
+    outbox.emit(job.user_id, outbox.RUN_ENDED, job.job_id, run.result, run_id=run.pk,
+                client_id=run.client_id, duration=round(seconds, 3))
+
+
+def record_change(user_id: str, job_id: str, old_doc, new_doc, job: Job | None = None) -> None:
+    """The hook every job write calls with the document before and after it (and the
+    job's row, whose run facts it keeps). Runs only when status or result changed, so the
+    agent's repeated whole-document PATCHes (current_pid, ...) cost nothing here."""
     old, new = _schedule(old_doc), _schedule(new_doc)
     old_status, new_status = old.get("status"), new.get("status")
     old_result, new_result = old.get("result"), new.get("result")
@@ -49,16 +76,18 @@ def record_change(user_id: str, job_id: str, old_doc, new_doc) -> None:
     current = open_run(user_id, job_id)
     if new_status == "running" and old_status != "running":
         if current is not None:  # the agent restarted mid-run: that run never reported
-            _close(current, "")
+            _close(current, "", job)
         client_id = new_doc.get("client_id") if isinstance(new_doc, dict) else None
         db.session.add(Run(user_id=user_id, job_id=job_id, started_at=clock.utcnow(),
                            client_id=client_id if isinstance(client_id, str) else None,
                            backup_count=0, backups=[]))
+        if job is not None:
+            job.run_started_at = clock.utcnow()
     elif current is not None:
         if new_result in RESULTS and new_result != old_result:
-            _close(current, new_result)
+            _close(current, new_result, job)
         elif new_status != "running":
-            _close(current, new_result if new_result in RESULTS else "")
+            _close(current, new_result if new_result in RESULTS else "", job)
     db.session.flush()
 
 

@@ -23,6 +23,7 @@ from .. import clock
 from . import documents, schedules
 from .errors import BadRequest, MethodNotAllowed, NotFound
 from .merge import deep_merge
+from .notify import outbox
 from .schemas import JOB_RESULTS, SESSION, SESSION_PATCH
 from .validation import body_copy, validate
 
@@ -368,6 +369,10 @@ def act(user_id: str, session_id: str, body) -> dict:
         result = _start(doc, checked["job_id"], checked["current_tag"], now)
     else:
         result = _end(doc, checked["job_id"], checked["result"], now)
+    ended = row.doc.get("status") != "completed" and doc.get("status") == "completed"
     if action == "end" or doc != row.doc:  # end always writes (§8.9); start only if it changed
         documents.write(row, doc)
+    if ended:  # the round's outcome, noticed in this transaction (app/services/notify)
+        outbox.emit(user_id, outbox.SESSION_ENDED, session_id, doc.get("result") or "",
+                    session_tag=_int(doc.get("session_tag"), 0))
     return {"result": result, "session_tag": _int(doc.get("session_tag"), 0)}
