@@ -15,8 +15,12 @@ export FLASK_APP := wsgi
 
 .PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-poll wrk bench-sessions openapi reliability fleet soak clients-venv test-agents
 
+# The watcher (rules and notice delivery, docs/notifications.md) runs beside gunicorn; a
+# background job of a non-interactive shell ignores Ctrl-C, so the shell stops it on exit.
 run: install migrate
 	@$(BIN)/flask users bootstrap --url http://$(HOST):$(PORT)
+	@$(BIN)/flask watcher run & watcher=$$!; \
+	trap 'kill $$watcher 2>/dev/null; wait $$watcher' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 test: install-test test-sqlite test-mariadb

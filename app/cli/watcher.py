@@ -17,8 +17,10 @@ watcher_cli = AppGroup("watcher", help="Notifications: evaluate the rules, deliv
               help="Seconds between ticks (default WATCHER_INTERVAL).")
 def run(interval):
     """Evaluate the rules and deliver notices every few seconds until stopped."""
-    logging.basicConfig(level=current_app.config.get("LOG_LEVEL", "INFO"),
+    level = current_app.config.get("LOG_LEVEL", "INFO")
+    logging.basicConfig(level=level,
                         format="%(asctime)s watcher %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("app").setLevel(level)
     watcher.run(interval or current_app.config["WATCHER_INTERVAL"])
 
 
