@@ -6,9 +6,8 @@ import os
 import pytest
 from sqlalchemy import text
 
-from app import create_app
+from app import clock, create_app
 from app.extensions import db
-from app import clock
 
 from .builders import ApiUser, api_token, operator, sign_in
 

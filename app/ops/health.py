@@ -1,5 +1,6 @@
-"""/healthz (the process answers; no database) and /readyz (the database answers and its
-schema is at the newest migration this code ships). Neither needs an identity: load
+"""/healthz (the process answers; no database), /healthcheck (the same, as the original
+answers it: oslo.middleware's plain-text "OK") and /readyz (the database answers and its
+schema is at the newest migration this code ships). None needs an identity: load
 balancers and orchestrators call them."""
 import logging
 import os
@@ -70,6 +71,12 @@ def _first_line(exc) -> str:
 @bp.get("/healthz")
 def healthz():
     return jsonify({"status": "ok"})
+
+
+@bp.get("/healthcheck")
+def healthcheck():
+    """The original's unauthenticated route (freezer-v1.md 1.1), for monitors set up for it."""
+    return "OK", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.get("/readyz")

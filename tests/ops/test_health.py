@@ -18,6 +18,14 @@ def test_healthz_answers_without_identity(client):
     assert response.get_json() == {"status": "ok"}
 
 
+def test_healthcheck_answers_ok_without_identity_as_the_original(client):
+    response = client.get("/healthcheck")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    assert response.get_data(as_text=True) == "OK"
+    assert client.head("/healthcheck").status_code == 200
+
+
 def test_readyz_is_200_on_a_database_at_the_newest_migration(client):
     response = client.get("/readyz")
     assert response.status_code == 200, response.get_json()
