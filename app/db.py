@@ -18,6 +18,15 @@ from .extensions import db
 
 log = logging.getLogger(__name__)
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+#: SQL function lower-casing any Unicode text on SQLite, whose own lower() and LIKE fold
+#: only ASCII ("École" stayed "École"). MariaDB's LOWER() already folds Unicode.
+SQLITE_UNICODE_LOWER = "unicode_lower"
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 # ER_LOCK_DEADLOCK: InnoDB's deadlock victim, and on Galera a transaction that failed
 # certification at commit or was aborted by a replicated write it conflicted with. In every
 # case the transaction was rolled back whole and nothing of it was written.
@@ -179,6 +188,8 @@ def _configure_sqlite(engine: Engine):
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        dbapi_connection.create_function(SQLITE_UNICODE_LOWER, 1, _unicode_lower,
+                                         deterministic=True)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, exists, func, literal, not_, or_, select
 
+from ..db import SQLITE_UNICODE_LOWER
 from ..extensions import db
 from .errors import BadRequest
 
@@ -167,6 +168,7 @@ def _sqlite_value(rows, value):
 
 
 def _like_pattern(term: str) -> str:
+    """Lower-cased by Python (Unicode), as the stored text is by the database (below)."""
     escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -176,8 +178,9 @@ def _text(model, term: str, dialect: str):
     if dialect in ("mysql", "mariadb"):
         return func.json_search(func.lower(model.doc), "one", pattern).is_not(None)
     rows = func.json_tree(model.doc).table_valued("key", "atom", "type")
+    lowered = getattr(func, SQLITE_UNICODE_LOWER)(rows.c.atom)  # see app/db.py
     return exists(select(literal(1)).select_from(rows).where(
-        rows.c.type == "text", func.lower(rows.c.atom).like(pattern, escape="\\")))
+        rows.c.type == "text", lowered.like(pattern, escape="\\")))
 
 
 def _condition(model, key, value, dialect, negate=False):

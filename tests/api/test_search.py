@@ -1,5 +1,6 @@
 """The search DSL (freezer-v1.md §2.4 as DECISIONS.md settles it), run in SQL before paging."""
 import json
+from urllib.parse import urlencode
 
 import pytest
 
@@ -57,6 +58,16 @@ def test_dotted_paths(alice, three_jobs):
     assert ids(alice.get("/v1/jobs", {"match": [{"job_schedule.status": "running"}]})) == [a]
     assert ids(alice.get("/v1/jobs", {"match": [{"description": "beta weekly"}]})) == [b]
     assert ids(alice.get("/v1/jobs", {"match": [{"job_schedule.nothing": "x"}]})) == []
+
+
+@pytest.mark.parametrize("term", ["École", "école", "ÉCOLE", "éCOLE"])
+def test_text_search_folds_case_beyond_ascii(alice, term):
+    """Upper-case non-ASCII text is found whatever the case typed (SQLite folded ASCII only)."""
+    ecole = alice.create("jobs", job_body(description="Sauvegarde École Ωmega"))
+    alice.create("jobs", job_body(description="ecole without the accent"))
+    assert ids(alice.get("/v1/jobs", {"match": [{"_all": term}]})) == [ecole]
+    assert ids(alice.get("/v1/jobs?" + urlencode({"q": term}))) == [ecole]
+    assert ids(alice.get("/v1/jobs", {"match": [{"_all": "ωMEGA"}]})) == [ecole]
 
 
 def test_all_as_a_json_list_of_match_items(alice, three_jobs):
