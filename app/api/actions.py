@@ -5,8 +5,8 @@ from ..auth.identity import current_identity
 from ..models import Action
 from ..services import actions, documents
 from . import blp
-from .conventions import (COMMON_ERRORS, ERROR, ListArgs, created, doc, envelope, id_answer,
-                          if_match, item, listing, no_content, request_json,
+from .conventions import (COMMON_ERRORS, ERROR, PRECONDITION, ListArgs, created, doc,
+                          envelope, id_answer, if_match, item, listing, no_content, request_json,
                           search_from_request, written)
 
 
@@ -39,7 +39,8 @@ class ActionItem(MethodView):
         return item(documents.get(Action, me.user_id, action_id))
 
     @blp.doc(**doc(summary="Create or replace the action with this id", body="ActionReplace",
-                   responses={201: ("Stored", id_answer("action_id", True)), **COMMON_ERRORS}))
+                   responses={201: ("Stored", id_answer("action_id", True)), **PRECONDITION,
+                              **COMMON_ERRORS}))
     def post(self, action_id):
         me = current_identity()
         row = actions.replace(me.user_id, action_id, request_json(), if_match())
@@ -47,15 +48,17 @@ class ActionItem(MethodView):
 
     @blp.doc(**doc(summary="Merge changes into an action", body="ActionPatch",
                    responses={200: ("Updated", id_answer("action_id", True)),
-                              404: ("No such action", ERROR), **COMMON_ERRORS}))
+                              404: ("No such action", ERROR), **PRECONDITION,
+                              **COMMON_ERRORS}))
     def patch(self, action_id):
         me = current_identity()
         row = actions.patch(me.user_id, action_id, request_json(), if_match())
         return written("action_id", row, 200)
 
     @blp.doc(**doc(summary="Delete an action",
-                   responses={204: ("Deleted", None), 404: ("No such action", ERROR)}))
+                   responses={204: ("Deleted", None), 404: ("No such action", ERROR),
+                              **PRECONDITION}))
     def delete(self, action_id):
         me = current_identity()
-        documents.delete(Action, me.user_id, action_id)
+        documents.delete(Action, me.user_id, action_id, if_match())
         return no_content()

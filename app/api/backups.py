@@ -6,8 +6,9 @@ from ..auth.identity import current_identity
 from ..models import Backup
 from ..services import backups, documents
 from . import blp
-from .conventions import (COMMON_ERRORS, ERROR, ListArgs, created, doc, envelope, id_answer,
-                          item, listing, no_content, request_json, search_from_request)
+from .conventions import (COMMON_ERRORS, ERROR, PRECONDITION, ListArgs, created, doc,
+                          envelope, id_answer, if_match, item, listing, no_content,
+                          request_json, search_from_request)
 
 
 @blp.route("/backups")
@@ -57,8 +58,9 @@ class BackupItem(MethodView):
         return item(documents.get(Backup, me.user_id, backup_id))
 
     @blp.doc(**doc(summary="Forget a backup's metadata",
-                   responses={204: ("Deleted", None), 404: ("No such backup", ERROR)}))
+                   responses={204: ("Deleted", None), 404: ("No such backup", ERROR),
+                              **PRECONDITION}))
     def delete(self, backup_id):
         me = current_identity()
-        documents.delete(Backup, me.user_id, backup_id)
+        documents.delete(Backup, me.user_id, backup_id, if_match())
         return no_content()

@@ -5,8 +5,8 @@ from ..auth.identity import current_identity
 from ..models import Client
 from ..services import clients, documents
 from . import blp
-from .conventions import (COMMON_ERRORS, ERROR, ListArgs, created, doc, envelope, id_answer,
-                          if_match, item, listing, no_content, request_json,
+from .conventions import (COMMON_ERRORS, ERROR, PRECONDITION, ListArgs, created, doc,
+                          envelope, id_answer, if_match, item, listing, no_content, request_json,
                           search_from_request, written)
 
 
@@ -41,15 +41,17 @@ class ClientItem(MethodView):
     @blp.doc(**doc(summary="Update a client's description, hostname or capabilities",
                    body="ClientPatch",
                    responses={200: ("Updated", id_answer("client_id", True)),
-                              404: ("No such client", ERROR), **COMMON_ERRORS}))
+                              404: ("No such client", ERROR), **PRECONDITION,
+                              **COMMON_ERRORS}))
     def patch(self, client_id):
         me = current_identity()
         row = clients.update(me.user_id, client_id, request_json(), if_match())
         return written("client_id", row, 200)
 
     @blp.doc(**doc(summary="Unregister a client",
-                   responses={204: ("Deleted", None), 404: ("No such client", ERROR)}))
+                   responses={204: ("Deleted", None), 404: ("No such client", ERROR),
+                              **PRECONDITION}))
     def delete(self, client_id):
         me = current_identity()
-        documents.delete(Client, me.user_id, client_id)
+        documents.delete(Client, me.user_id, client_id, if_match())
         return no_content()

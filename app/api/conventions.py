@@ -213,5 +213,7 @@ def id_answer(key: str, with_version=False) -> dict:
 
 
 ERROR = "FreezerError"
+#: the answer of every view that honours If-Match (app/services/documents.check_if_match)
+PRECONDITION = {412: ("If-Match names another version", ERROR)}
 COMMON_ERRORS = {400: ("Bad input: the description says what and where", ERROR),
                  401: ("No valid credentials", ERROR)}

@@ -5,9 +5,9 @@ from ..auth.identity import current_identity
 from ..models import Job
 from ..services import documents, jobs, last_seen
 from . import blp
-from .conventions import (COMMON_ERRORS, ERROR, ListArgs, created, doc, envelope, id_answer,
-                          if_match, item, json_response, listing, no_content, request_json,
-                          search_from_request, written)
+from .conventions import (COMMON_ERRORS, ERROR, PRECONDITION, ListArgs, created, doc,
+                          envelope, id_answer, if_match, item, json_response, listing,
+                          no_content, request_json, search_from_request, written)
 
 EVENT_BODY = {"type": "object", "minProperties": 1, "maxProperties": 1,
               "properties": {"start": {}, "stop": {}, "abort": {}},
@@ -50,7 +50,7 @@ class JobItem(MethodView):
         return item(documents.get(Job, me.user_id, job_id))
 
     @blp.doc(**doc(summary="Create or replace the job with this id", body="JobCreate",
-                   responses={201: ("Stored", id_answer("job_id", True)),
+                   responses={201: ("Stored", id_answer("job_id", True)), **PRECONDITION,
                               422: ("The client cannot run it", ERROR), **COMMON_ERRORS}))
     def post(self, job_id):
         me = current_identity()
@@ -67,10 +67,11 @@ class JobItem(MethodView):
         return written("job_id", row, 200)
 
     @blp.doc(**doc(summary="Delete a job",
-                   responses={204: ("Deleted", None), 404: ("No such job", ERROR)}))
+                   responses={204: ("Deleted", None), 404: ("No such job", ERROR),
+                              **PRECONDITION}))
     def delete(self, job_id):
         me = current_identity()
-        jobs.delete(me.user_id, job_id)
+        jobs.delete(me.user_id, job_id, if_match())
         return no_content()
 
 
@@ -78,7 +79,8 @@ class JobItem(MethodView):
 @blp.doc(**doc(summary="Ask the job's agent to start, stop or abort it",
                body=EVENT_BODY,
                responses={202: ("Accepted: success or 'X already requested'", EVENT_ANSWER),
-                          404: ("No such job", ERROR), **COMMON_ERRORS}))
+                          404: ("No such job", ERROR), **PRECONDITION, **COMMON_ERRORS}))
 def job_event(job_id):
     me = current_identity()
-    return json_response({"result": jobs.send_event(me.user_id, job_id, request_json())}, 202)
+    result = jobs.send_event(me.user_id, job_id, request_json(), if_match())
+    return json_response({"result": result}, 202)

@@ -6,9 +6,9 @@ from ..auth.identity import current_identity
 from ..models import Session
 from ..services import documents, sessions
 from . import blp
-from .conventions import (COMMON_ERRORS, ERROR, ListArgs, created, doc, envelope, id_answer,
-                          if_match, item, json_response, listing, no_content, request_json,
-                          search_from_request, written)
+from .conventions import (COMMON_ERRORS, ERROR, PRECONDITION, ListArgs, created, doc,
+                          envelope, id_answer, if_match, item, json_response, listing,
+                          no_content, request_json, search_from_request, written)
 
 # OpenAPI 3.0 has no type lists: a tag is an integer or a numeric string
 TAG = {"oneOf": [{"type": "integer"}, {"type": "string", "pattern": r"^\s*[+-]?\d+\s*$"}]}
@@ -82,10 +82,11 @@ class SessionItem(MethodView):
         return written("session_id", row, 200)
 
     @blp.doc(**doc(summary="Delete a session (its jobs are detached, not deleted)",
-                   responses={204: ("Deleted", None), 404: ("No such session", ERROR)}))
+                   responses={204: ("Deleted", None), 404: ("No such session", ERROR),
+                              **PRECONDITION}))
     def delete(self, session_id):
         me = current_identity()
-        sessions.delete(me.user_id, session_id)
+        sessions.delete(me.user_id, session_id, if_match())
         return no_content()
 
 
@@ -95,18 +96,18 @@ class SessionJob(MethodView):
                    description="The session lists the job; the job takes the session's id, "
                                "tag and schedule.",
                    responses={204: ("Added", None), 404: ("No such session or job", ERROR),
-                              **COMMON_ERRORS}))
+                              **PRECONDITION, **COMMON_ERRORS}))
     def put(self, session_id, job_id):
         me = current_identity()
-        sessions.add_job(me.user_id, session_id, job_id)
+        sessions.add_job(me.user_id, session_id, job_id, if_match())
         return no_content()
 
     @blp.doc(**doc(summary="Remove a job from the session (the job is stopped)",
                    responses={204: ("Removed", None), 404: ("No such session or job", ERROR),
-                              **COMMON_ERRORS}))
+                              **PRECONDITION, **COMMON_ERRORS}))
     def delete(self, session_id, job_id):
         me = current_identity()
-        sessions.remove_job(me.user_id, session_id, job_id)
+        sessions.remove_job(me.user_id, session_id, job_id, if_match())
         return no_content()
 
 
@@ -117,8 +118,8 @@ class SessionJob(MethodView):
                            'or out-of-sync with the session_tag to adopt; {"end": {"job_id", '
                            '"result"}} records the job\'s result and rolls up the session\'s.',
                responses={202: ("Accepted", ACTION_ANSWER),
-                          404: ("No such session", ERROR),
+                          404: ("No such session", ERROR), **PRECONDITION,
                           405: ("Unknown action", ERROR), **COMMON_ERRORS}))
 def session_action(session_id):
     me = current_identity()
-    return json_response(sessions.act(me.user_id, session_id, request_json()), 202)
+    return json_response(sessions.act(me.user_id, session_id, request_json(), if_match()), 202)

@@ -36,9 +36,9 @@ def replace(user_id: str, action_id: str, body, if_match=None) -> Action:
     doc.update(action_id=action_id, user_id=user_id)
     validate(ACTION, doc)
     row = documents.find(Action, user_id, action_id, for_update=True)
+    documents.check_if_match(row, if_match, Action)
     if row is None:
         return _new(user_id, doc)
-    documents.check_if_match(row, if_match)
     return documents.write(row, doc)
 
 

@@ -43,14 +43,20 @@ def get(model, user_id: str, doc_id: str, for_update: bool = False):
     return row
 
 
-def check_if_match(row, if_match: str | None) -> None:
-    """Optional optimistic concurrency: `If-Match` must name the current version."""
-    if not if_match or if_match.strip() == "*":
+def check_if_match(row, if_match: str | None, model=None) -> None:
+    """Optional optimistic concurrency, RFC 9110 If-Match: `*` matches any stored document;
+    a list of entity-tags matches when one is the current version's ETag, `"<version>"`,
+    compared strongly (a weak `W/"1"` never matches). With no stored document (`row` None:
+    a replace that would create) nothing matches. Absent or empty: no condition."""
+    if not if_match or not if_match.strip():
         return
-    wanted = {tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")}
-    if str(row.version) not in wanted:
-        raise PreconditionFailed(
-            f"The {_kind(type(row))} is at version {row.version}, not {if_match}")
+    kind = _kind(model or type(row))
+    if row is None:
+        raise PreconditionFailed(f"No {kind} exists yet, so If-Match: {if_match} cannot match")
+    tags = {tag.strip() for tag in if_match.split(",")}
+    if "*" not in tags and f'"{row.version}"' not in tags:
+        raise PreconditionFailed(f"The {kind} is at version {row.version} "
+                                 f'(ETag "{row.version}"), not {if_match}')
 
 
 def list_docs(model, user_id: str, search: search_dsl.Search, limit: int, offset: int):
@@ -66,8 +72,9 @@ def add(row):
     return row
 
 
-def delete(model, user_id: str, doc_id: str):
+def delete(model, user_id: str, doc_id: str, if_match: str | None = None):
     row = get(model, user_id, doc_id, for_update=True)
+    check_if_match(row, if_match)
     db.session.delete(row)
     db.session.flush()
     return row

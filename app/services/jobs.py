@@ -96,12 +96,12 @@ def replace(user_id: str, job_id: str, body, if_match=None) -> Job:
     if not doc:
         raise BadRequest("Missing request body")
     row = documents.find(Job, user_id, job_id, for_update=True)
+    documents.check_if_match(row, if_match, Job)
     # membership is the session routes' to change: keep the stored one (none when new)
     doc["session_id"] = (row.doc.get("session_id") or "") if row is not None else ""
     doc = _prepare_full(user_id, job_id, doc)
     if row is None:
         return _store_new(user_id, doc)
-    documents.check_if_match(row, if_match)
     return _write(row, doc)
 
 
@@ -134,12 +134,13 @@ def patch(user_id: str, job_id: str, body, if_match=None) -> Job:
     return _write(row, _normalise(deep_merge(row.doc, changes)))
 
 
-def send_event(user_id: str, job_id: str, body) -> str:
+def send_event(user_id: str, job_id: str, body, if_match=None) -> str:
     """POST /v1/jobs/{id}/event: `{"start"|"stop"|"abort": ...}` (§7.10). Returns the
     result text; only the current `event` decides, never the status."""
     if not isinstance(body, dict) or not body:
         raise BadRequest("Bad event request format")
     row = documents.get(Job, user_id, job_id, for_update=True)
+    documents.check_if_match(row, if_match)
     event = next(iter(body))
     if event not in JOB_EVENTS:
         raise BadRequest("Bad Action Method", errors={"event": f"unknown event {event!r}; "
@@ -157,7 +158,8 @@ def send_event(user_id: str, job_id: str, body) -> str:
     return "success"
 
 
-def delete(user_id: str, job_id: str) -> None:
-    # no session may list a job that no longer exists (locks sessions, then the job)
+def delete(user_id: str, job_id: str, if_match=None) -> None:
+    # no session may list a job that no longer exists (locks sessions, then the job); a
+    # failed If-Match raises after forget_job, and the request rolls its change back
     sessions.forget_job(user_id, job_id)
-    documents.delete(Job, user_id, job_id)
+    documents.delete(Job, user_id, job_id, if_match)

@@ -96,6 +96,7 @@ def replace(user_id: str, session_id: str, body, if_match=None) -> Session:
     validate(SESSION, doc)
     schedules.validate_schedule(doc.get("schedule"), field="schedule")
     row = documents.find(Session, user_id, session_id, for_update=True)
+    documents.check_if_match(row, if_match, Session)
     members = (row.doc.get("jobs") or {}) if row is not None else {}
     if not isinstance(members, dict):
         members = {}
@@ -105,7 +106,6 @@ def replace(user_id: str, session_id: str, body, if_match=None) -> Session:
         doc.setdefault(key, value)
     if row is None:
         return _store_new(user_id, doc)
-    documents.check_if_match(row, if_match)
     return documents.write(row, doc)
 
 
@@ -126,10 +126,11 @@ def patch(user_id: str, session_id: str, body, if_match=None) -> Session:
     return documents.write(row, merged)
 
 
-def delete(user_id: str, session_id: str) -> None:
+def delete(user_id: str, session_id: str, if_match=None) -> None:
     """DELETE /v1/sessions/{id}: its jobs are detached (their session_id emptied) rather
     than left naming a session that no longer exists; they keep running on their own."""
     row = documents.get(Session, user_id, session_id, for_update=True)
+    documents.check_if_match(row, if_match)
     members = db.session.scalars(
         documents.locked(select(Job).where(Job.user_id == user_id, Job.session_id == session_id)
                          .order_by(Job.pk))).all()
@@ -195,7 +196,7 @@ def _entry(job: Job) -> dict:
     return entry
 
 
-def add_job(user_id: str, session_id: str, job_id: str) -> None:
+def add_job(user_id: str, session_id: str, job_id: str, if_match=None) -> None:
     """PUT /v1/sessions/{sid}/jobs/{jid} (§8.7): the session lists the job; the job takes
     the session's id, tag and schedule. A job moved from another session leaves it."""
     others = _listing_sessions(user_id, job_id) | {_job_session_id(user_id, job_id) or ""}
@@ -208,6 +209,7 @@ def add_job(user_id: str, session_id: str, job_id: str) -> None:
     job = _lock_job(user_id, job_id, sessions)
     if job is None:
         raise NotFound(f"No job found with ID {job_id}")
+    documents.check_if_match(session, if_match)  # the session's version, the route's first id
     for other_id, other in sessions.items():
         if other_id != session_id:
             _drop_entry(other, job_id)
@@ -222,7 +224,7 @@ def add_job(user_id: str, session_id: str, job_id: str) -> None:
                                               "job_schedule": schedule}))
 
 
-def remove_job(user_id: str, session_id: str, job_id: str) -> None:
+def remove_job(user_id: str, session_id: str, job_id: str, if_match=None) -> None:
     """DELETE /v1/sessions/{sid}/jobs/{jid} (§8.8): the session forgets the job and the job
     is stopped and detached. Idempotent (python-freezerclient retries it until 204)."""
     sessions = _lock_sessions(user_id, [session_id])
@@ -230,10 +232,12 @@ def remove_job(user_id: str, session_id: str, job_id: str) -> None:
     if session is None:
         raise NotFound(f"No session found with ID {session_id}")
     job = documents.find(Job, user_id, job_id, for_update=True)
+    entries = session.doc.get("jobs")
+    if job is None and not (isinstance(entries, dict) and job_id in entries):
+        raise NotFound(f"No job found with ID {job_id}")
+    documents.check_if_match(session, if_match)  # the session's version
     listed = _drop_entry(session, job_id)
     if job is None:
-        if not listed:
-            raise NotFound(f"No job found with ID {job_id}")
         return  # a stale entry of a job deleted long ago: cleaned up
     if listed or job.doc.get("session_id") == session_id:
         documents.write(job, deep_merge(job.doc, {"session_id": "", "session_tag": 0,
@@ -357,11 +361,12 @@ def _end(doc: dict, job_id: str, result: str, now: int) -> str:
     return "success"
 
 
-def act(user_id: str, session_id: str, body) -> dict:
+def act(user_id: str, session_id: str, body, if_match=None) -> dict:
     """POST /v1/sessions/{id}/action: start or end, read and written under the session's
     row lock, so racing agents never both open a round nor lose each other's result."""
     action, params = _parse(body)
     row = documents.get(Session, user_id, session_id, for_update=True)
+    documents.check_if_match(row, if_match)
     checked = _params(action, params)
     doc = copy.deepcopy(row.doc)
     now = clock.epoch()
