@@ -15,13 +15,20 @@ export FLASK_APP := wsgi
 
 .PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-poll wrk bench-sessions openapi reliability fleet soak clients-venv test-agents
 
+# AUTH_MODE=keystone (in the environment or `make run AUTH_MODE=keystone`): create_app() puts
+# keystonemiddleware's auth_token in front (installed here), which reads [keystone_authtoken]
+# of /etc/freezer/freezer.conf or KEYSTONE_CONFIG_FILE; docs/agents.md.
 # The watcher (rules and notice delivery, docs/notifications.md) runs beside gunicorn; a
 # background job of a non-interactive shell ignores Ctrl-C, so the shell stops it on exit.
-run: install migrate
+run: install migrate $(if $(filter keystone,$(AUTH_MODE)),$(VENV)/.installed-keystone)
 	@$(BIN)/flask users bootstrap --url http://$(HOST):$(PORT)
 	@$(BIN)/flask watcher run & watcher=$$!; \
 	trap 'kill $$watcher 2>/dev/null; wait $$watcher' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
+
+$(VENV)/.installed-keystone: $(VENV)/.installed requirements-keystone.txt
+	$(BIN)/pip install --quiet -r requirements-keystone.txt
+	@touch $@
 
 test: install-test test-sqlite test-mariadb
 

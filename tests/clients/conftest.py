@@ -8,8 +8,7 @@ import subprocess
 
 import pytest
 
-from bench.fleet_server import Gunicorn
-from tests.clients.harness import CLIENTS_BIN, ROOT, USERS, free_port
+from tests.clients.harness import CLIENTS_BIN, ROOT, USERS, MakeRun, free_port
 from tests.clients.keystone_stub import StubKeystone
 
 
@@ -34,8 +33,9 @@ def keystone():
 
 @pytest.fixture(scope="module")
 def freezer_api(database_url, keystone, tmp_path_factory):
-    """Our server as a user runs it in keystone mode: gunicorn with the auth_token-wrapped
-    app, [keystone_authtoken] in a freezer.conf pointing at the stub; on empty tables."""
+    """Our server as a user runs it in keystone mode: `make run AUTH_MODE=keystone` (gunicorn
+    with the auth_token-wrapped app), [keystone_authtoken] in a freezer.conf pointing at the
+    stub; on the test database, emptied."""
     from app import create_app
     from tests.conftest import _base_config, _empty_tables
     app = create_app(_base_config(database_url))
@@ -58,10 +58,6 @@ project_domain_name = Default
 """)
     port = free_port()
     keystone.backup_url = f"http://127.0.0.1:{port}"
-    log = here / "gunicorn.log"
-    server = Gunicorn(database_url, port, workers=2, log_path=str(log), auth_mode="keystone",
-                      app="app.auth.keystone:create_app()",
-                      env={"KEYSTONE_CONFIG_FILE": str(conf)})
-    with server:
-        server.log_path = str(log)
+    with MakeRun(port, here / "make-run.log", DATABASE_URL=database_url,
+                 KEYSTONE_CONFIG_FILE=str(conf), GUNICORN_WORKERS="2") as server:
         yield server

@@ -1,8 +1,12 @@
 """Helpers of the real-client tests: the stub Keystone's users, the clients' venvs, the
 environment a user gives the freezer CLI and scheduler."""
 import os
+import signal
 import socket
 import subprocess
+import time
+
+import requests
 
 from tests.clients.keystone_stub import User
 
@@ -42,3 +46,52 @@ def run_python(script: str, *args, env=None, timeout=120, v1=False):
     python = os.path.join(CLIENTS_V1_BIN if v1 else CLIENTS_BIN, "python")
     return subprocess.run([python, "-c", script, *args], env=env, capture_output=True,
                           text=True, timeout=timeout, cwd=ROOT)
+
+
+class MakeRun:
+    """Our server started as the README tells a user: `make run AUTH_MODE=keystone` on a port
+    of our own (it migrates, bootstraps the first operator, then serves with gunicorn)."""
+
+    def __init__(self, port, log_path, **env):
+        self.port = port
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.log_path = str(log_path)
+        drop = ("FREEZER_API_CONFIG", "TEST_DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR",
+                "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "AUTH_MODE")
+        self.env = {k: v for k, v in os.environ.items() if k not in drop}
+        self.env.update({"SECRET_KEY": "test-secret", **env})
+        self.process = None
+
+    def __enter__(self, timeout=120):
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            ["make", "--no-print-directory", "run", "HOST=127.0.0.1", f"PORT={self.port}",
+             "AUTH_MODE=keystone"], cwd=ROOT, env=self.env, stdout=self._log,
+            stderr=subprocess.STDOUT, start_new_session=True)  # its own group: make + gunicorn
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"make run exited ({self.process.returncode}):\n{self.log()}")
+            try:
+                if requests.get(self.base_url + "/", timeout=2).status_code == 300:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        self.__exit__()
+        raise RuntimeError(f"make run did not answer within {timeout}s:\n{self.log()}")
+
+    def __exit__(self, *exc):
+        for sig, grace in ((signal.SIGTERM, 35), (signal.SIGKILL, 10)):
+            if self.process.poll() is not None:
+                break
+            os.killpg(self.process.pid, sig)  # the group this Popen started, nothing else
+            try:
+                self.process.wait(grace)
+            except subprocess.TimeoutExpired:
+                continue
+        self._log.close()
+
+    def log(self) -> str:
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
