@@ -25,17 +25,18 @@ def clients_venv():
     return CLIENTS_BIN
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def keystone():
     with StubKeystone(list(USERS.values())) as stub:
         yield stub
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def freezer_api(database_url, keystone, tmp_path_factory):
     """Our server as a user runs it in keystone mode: `make run AUTH_MODE=keystone` (gunicorn
     with the auth_token-wrapped app), [keystone_authtoken] in a freezer.conf pointing at the
-    stub; on the test database, emptied."""
+    stub; on the test database, emptied. One server for the package: each test module works
+    in a project of its own (harness.USERS)."""
     from app import create_app
     from tests.conftest import _base_config, _empty_tables
     app = create_app(_base_config(database_url))

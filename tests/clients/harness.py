@@ -1,6 +1,7 @@
 """Helpers of the real-client tests: the stub Keystone's users, the clients' venvs, the
 environment a user gives the freezer CLI and scheduler."""
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -14,10 +15,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CLIENTS_BIN = os.path.join(ROOT, ".venv-clients", "bin")      # freezer 19.0.0, freezerclient 6.5.0
 CLIENTS_V1_BIN = os.path.join(ROOT, ".venv-clients-v1", "bin")  # freezer 18.0.0, freezerclient 6.2.0
 
-# `alpha` holds alice and bob (a v2 agent and a v1 agent of one project), `beta` holds carol.
+# `alpha` holds alice and bob (a v2 agent and a v1 agent of one project); one project per
+# other test module, so they share one server.
 USERS = {"alice": User("alice", "alice-pw", "alpha"),
          "bob": User("bob", "bob-pw", "alpha"),
-         "carol": User("carol", "carol-pw", "beta"),
+         "carol": User("carol", "carol-pw", "beta"),   # the 6.5.0 library's tests
+         "dave": User("dave", "dave-pw", "gamma"),     # the 6.5.0 CLI's tests
          # auth_token's own service user ([keystone_authtoken] of the server)
          "freezer": User("freezer", "freezer-service-pw", "service", roles=("service",))}
 
@@ -59,7 +62,7 @@ class MakeRun:
         drop = ("FREEZER_API_CONFIG", "TEST_DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR",
                 "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "AUTH_MODE")
         self.env = {k: v for k, v in os.environ.items() if k not in drop}
-        self.env.update({"SECRET_KEY": "test-secret", **env})
+        self.env.update({"SECRET_KEY": secrets.token_hex(32), **env})
         self.process = None
 
     def __enter__(self, timeout=120):
@@ -82,6 +85,8 @@ class MakeRun:
         raise RuntimeError(f"make run did not answer within {timeout}s:\n{self.log()}")
 
     def __exit__(self, *exc):
+        if self.process is None:
+            return
         for sig, grace in ((signal.SIGTERM, 35), (signal.SIGKILL, 10)):
             if self.process.poll() is not None:
                 break
