@@ -56,17 +56,42 @@ class FreezerBlueprint(Blueprint):
     ARGUMENTS_PARSER = FreezerParser()
 
 
+def _limit():
+    return ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=1, max=1000),
+                             metadata={"description": "page size, 1 to 1000"})
+
+
 class PageArgs(ma.Schema):
-    """limit/offset paging: limit 1..1000, offset >= 0 (every paged route)."""
+    """limit/offset paging: limit 1..1000, offset >= 0 (the document lists, whose order is
+    creation order: a document created meanwhile goes to the end, never between pages)."""
 
     class Meta:
         unknown = ma.EXCLUDE
 
-    limit = ma.fields.Integer(load_default=10, validate=ma.validate.Range(min=1, max=1000),
-                              metadata={"description": "page size, 1 to 1000"})
+    limit = _limit()
     # bounded: a huge offset overflowed SQLite's 64-bit integer (500); 400 instead
     offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_OFFSET),
                                metadata={"description": "documents to skip"})
+
+
+class KeysetArgs(ma.Schema):
+    """Newest-first paging by a stable key: `before` is the key the previous page ended
+    on (its `next_before`), so an entry recorded between two pages neither repeats nor
+    pushes another out. An offset would do both, so it is refused rather than ignored."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    limit = _limit()
+    before = ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_OFFSET),
+                               metadata={"description": "only entries older than this id "
+                                                        "(the previous page's next_before)"})
+
+    @ma.validates_schema(pass_original=True)
+    def _no_offset(self, _data, original, **_kwargs):
+        if "offset" in original:
+            raise ma.ValidationError("not accepted here: page with before=<next_before>",
+                                     "offset")
 
 
 class ListArgs(PageArgs):

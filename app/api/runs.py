@@ -4,7 +4,7 @@ from ..auth.identity import current_identity
 from ..models import Job
 from ..services import documents, runs
 from . import blp
-from .conventions import COMMON_ERRORS, ERROR, PageArgs, doc, json_response
+from .conventions import COMMON_ERRORS, ERROR, KeysetArgs, doc, json_response
 
 RUN = {
     "type": "object",
@@ -24,20 +24,24 @@ RUN = {
         "backup_size_uncompressed": {"type": "number", "nullable": True, "description": "MB"}}}
 RUNS = {"type": "object", "required": ["runs"],
         "properties": {"runs": {"type": "array", "items": RUN},
+                       "next_before": {"type": "integer", "nullable": True,
+                                       "description": "pass as before= for the next (older) "
+                                                      "page; null on the last page"},
                        "last_run": dict(RUN, nullable=True),
                        "last_success": dict(RUN, nullable=True)}}
 
 
 @blp.route("/jobs/<string:job_id>/runs", methods=["GET"])
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(KeysetArgs, location="query")
 @blp.doc(**doc(summary="The job's runs, newest first, with its last and last successful run",
                responses={200: ("The page", RUNS), 404: ("No such job", ERROR),
                           **COMMON_ERRORS}))
 def job_runs(args, job_id):
     me = current_identity()
     row = documents.get(Job, me.user_id, job_id)
-    page = runs.list_runs(me.user_id, row.job_id, args["limit"], args["offset"])
+    page, next_before = runs.runs_page(me.user_id, row.job_id, args["limit"], args.get("before"))
     return json_response({
         "runs": [runs.view(run) for run in page],
+        "next_before": next_before,
         "last_run": runs.view(runs.last_run(me.user_id, row.job_id)),
         "last_success": runs.view(runs.last_success(me.user_id, row.job_id))})

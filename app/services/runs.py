@@ -116,15 +116,23 @@ def attach_backup(backup) -> None:
 
 # --- reading -----------------------------------------------------------------------------
 
-def list_runs(user_id: str, job_id: str, limit: int, offset: int) -> list[Run]:
-    """The job's runs, newest first."""
-    stmt = (select(Run).where(Run.user_id == user_id, Run.job_id == job_id)
-            .order_by(Run.pk.desc()).limit(limit).offset(offset))
-    return list(db.session.scalars(stmt))
+def list_runs(user_id: str, job_id: str, limit: int, before: int | None = None) -> list[Run]:
+    """The job's runs, newest first; with `before`, only runs older than that run id (a
+    range on the index (user_id, job_id, pk): pages never repeat nor skip a run)."""
+    stmt = select(Run).where(Run.user_id == user_id, Run.job_id == job_id)
+    if before is not None:
+        stmt = stmt.where(Run.pk < before)
+    return list(db.session.scalars(stmt.order_by(Run.pk.desc()).limit(limit)))
+
+
+def runs_page(user_id: str, job_id: str, limit: int, before: int | None = None):
+    """(up to `limit` runs, the `before` of the next page or None when this is the last)."""
+    page = list_runs(user_id, job_id, limit + 1, before)
+    return page[:limit], (page[limit - 1].pk if len(page) > limit else None)
 
 
 def last_run(user_id: str, job_id: str) -> Run | None:
-    runs = list_runs(user_id, job_id, 1, 0)
+    runs = list_runs(user_id, job_id, 1)
     return runs[0] if runs else None
 
 

@@ -220,8 +220,9 @@ def job_page(job_id):
     context = _job_context(row)
     if is_htmx():
         return render("jobs/page.html", "jobs/_status.html", **context)
-    limit, offset = page_args(10)
-    history = runs.list_runs(owner(), job_id, limit + 1, offset)
+    before = request.args.get("before", type=int)  # nonsense (or beyond 64 bits): the newest
+    before = before if before is not None and 0 < before < 2**63 else None
+    history, older = runs.runs_page(owner(), job_id, 10, before)
     session = None
     if row.session_id:
         from ..models import Session
@@ -230,7 +231,7 @@ def job_page(job_id):
                   described=schedules.describe(context["schedule"]),
                   next_runs=schedules.next_runs(context["schedule"], 5)
                   if context["live"] or not (context["schedule"].get("status") or "") else [],
-                  runs=[runs.view(r) for r in history[:limit]], more_runs=len(history) > limit,
+                  runs=[runs.view(r) for r in history], older_runs=older,
                   backups=queries.backups_page(owner(), {"job_id": job_id}, 10, 0),
                   session=session, summary=_summary)
 

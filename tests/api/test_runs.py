@@ -126,10 +126,36 @@ def test_runs_are_newest_first_and_paged_and_the_last_success_is_kept(alice):
     assert [r["result"] for r in body["runs"]] == ["fail", "success"]
     assert body["last_run"]["result"] == "fail"
     assert body["last_success"]["started_at"] == "2026-11-27T01:50:00Z"
-    assert [r["result"] for r in runs_of(alice, job_id, "?limit=2&offset=2")["runs"]] == [
-        "fail", "success"]
-    for bad in ("limit=0", "limit=1001", "offset=-1"):
+    older = runs_of(alice, job_id, f"?limit=2&before={body['next_before']}")
+    assert [r["result"] for r in older["runs"]] == ["fail", "success"]
+    for bad in ("limit=0", "limit=1001", "before=0", "before=x", "offset=2", "offset=-1"):
         assert alice.get(f"/v1/jobs/{job_id}/runs?{bad}").status_code == 400
+
+
+def run_ids(body):
+    return [r["run_id"] for r in body["runs"]]
+
+
+def test_pages_of_runs_never_repeat_nor_skip_a_run_recorded_meanwhile(alice):
+    job_id = alice.create("jobs", job_body())
+
+    def one_run():
+        schedule_patch(alice, job_id, status="running", result="")
+        schedule_patch(alice, job_id, status="scheduled", result="success")
+    for _ in range(5):
+        one_run()
+    first = runs_of(alice, job_id, "?limit=2")
+    one_run()  # a run recorded between two pages (offset paging repeated an entry here)
+    seen = run_ids(first)
+    cursor = first["next_before"]
+    while cursor is not None:
+        page = runs_of(alice, job_id, f"?limit=2&before={cursor}")
+        seen += run_ids(page)
+        cursor = page["next_before"]
+    every = run_ids(runs_of(alice, job_id, "?limit=100"))
+    assert len(every) == 6 and sorted(seen, reverse=True) == seen  # newest first
+    assert seen == every[1:]  # the five there at the first page, each once, none skipped
+    assert runs_of(alice, job_id, "?limit=6")["next_before"] is None  # the last page says so
 
 
 def test_an_agent_restarting_mid_run_closes_the_run_it_never_finished(alice):

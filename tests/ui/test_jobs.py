@@ -164,3 +164,20 @@ def test_run_history_times_read_like_every_other_time():
     assert when("2026-11-27T03:29:40.287193Z") == "2026-11-27 03:29:40 UTC"
     assert when("2026-11-27T03:29:40") == "2026-11-27 03:29:40 UTC"
     assert when(1795744129) == "2026-11-27 01:48:49 UTC"
+
+
+def test_the_job_pages_older_runs_link_continues_where_the_page_ended(ui, alice):
+    job_id = alice.create("jobs", job_body())
+    for minute in range(12):  # 12 runs, each a minute apart: 00:00 .. 00:11 of 2026-11-27
+        clock.freeze(1795737600 + 60 * minute)
+        alice.patch(f"/v1/jobs/{job_id}", {"job_schedule": {"status": "running", "result": ""}})
+        alice.patch(f"/v1/jobs/{job_id}", {"job_schedule": {"status": "scheduled",
+                                                            "result": "success"}})
+    first = ui.get(f"/jobs/{job_id}").text
+    link = re.search(r'href="([^"]*before=(\d+)[^"]*)">Older runs', first)
+    assert link and "2026-11-27 00:11:00 UTC" in first and "00:01:00 UTC" not in first
+    alice.patch(f"/v1/jobs/{job_id}", {"job_schedule": {"status": "running"}})  # a 13th meanwhile
+    older = ui.get(link.group(1).replace("&amp;", "&")).text
+    times = re.findall(r"<td>(2026-11-27 \d\d:\d\d:\d\d UTC)</td><td>2026", older)
+    assert times == ["2026-11-27 00:01:00 UTC", "2026-11-27 00:00:00 UTC"]
+    assert "Older runs" not in older
