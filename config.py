@@ -60,12 +60,15 @@ class Config:
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
     # CSRF tokens live as long as the sign-in (a dashboard tab left open still works).
     WTF_CSRF_TIME_LIMIT = None
-    # Failed sign-ins are throttled per address and per (address, username). memory:// is
-    # per process: with several workers or hosts use a shared store, e.g. redis://host:6379.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a throttled sign-in (only limited routes)
+    # Failed sign-ins are throttled per address and per (address, username), failed /v1
+    # token checks per address (app/auth/throttle.py). "database" counts in the app's
+    # database: every worker and host sees the same counts. Or a `limits` storage URI,
+    # e.g. redis://host:6379 (needs the redis package); memory:// counts per process.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "database")
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     LOGIN_LIMIT_PER_USER = os.environ.get("LOGIN_LIMIT_PER_USER", "5 per minute;20 per hour")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
+    API_TOKEN_LIMIT_PER_ADDRESS = os.environ.get("API_TOKEN_LIMIT_PER_ADDRESS", "30 per minute")
 
     # Schedules (app/services/schedules.py). Naive schedule times are the agent host's local
     # time; the server reads them in this zone and states forecasts in UTC.

@@ -1,7 +1,5 @@
 """Extensions, created unbound here and bound in create_app(). The bottom layer: this module
 imports no module of the app (the flask-smorest Api lives in app/api/__init__.py)."""
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -16,8 +14,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 # Identity (app/auth): dashboard sign-in, CSRF on every form and htmx request (not /v1),
-# login throttling (storage: RATELIMIT_STORAGE_URI).
+# (the throttles on failed credentials are app/auth/throttle.py).
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)

@@ -27,7 +27,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app):
-    from ..extensions import csrf, db, limiter, login_manager
+    from ..extensions import csrf, login_manager
     from .. import deferred
     from . import sessions, views
     from .identity import current_identity
@@ -42,7 +42,6 @@ def init_app(app):
     # so a path rule, not a list of blueprints, decides what is exempt.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
-    limiter.init_app(app)
 
     @app.before_request
     def check_access():

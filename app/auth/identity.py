@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app, g, request
 
-from ..services.errors import Unauthorized
+from ..services.errors import TooManyRequests, Unauthorized
 
 _ID = re.compile(r"^[\w-]{1,255}$")
 
@@ -36,15 +36,30 @@ def _bearer() -> str | None:
 
 def _token() -> Identity | None:
     """An API token issued to an operator: the agent acts as that operator."""
-    from . import tokens
+    from . import throttle, tokens
     plain = _bearer()
     found = tokens.resolve(plain) if plain else None
     if found is None:
+        if plain:
+            _throttle_failed_token(throttle)
         return None
     token, user = found
     if tokens.needs_touch(token):
         tokens.touch_later(token.id)
     return Identity(user.user_id, user.username, ("admin",) if user.is_admin else ())
+
+
+def _throttle_failed_token(throttle) -> None:
+    """A wrong token counts against the caller's address; past API_TOKEN_LIMIT_PER_ADDRESS
+    the answer is 429 (a right token is looked up first, so an agent is never refused
+    for what another process at its address sends)."""
+    counters = [throttle.Counter("api-token", request.remote_addr or "",
+                                 "API_TOKEN_LIMIT_PER_ADDRESS")]
+    wait = throttle.retry_after(counters)
+    if wait is not None:
+        raise TooManyRequests("Too many failed token checks from this address; retry later",
+                              headers={"Retry-After": str(wait)})
+    throttle.failed(counters)
 
 
 def _keystone() -> Identity | None:

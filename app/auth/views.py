@@ -5,10 +5,9 @@ from flask import (Blueprint, current_app, flash, redirect, render_template, req
                    url_for)
 from flask_login import current_user, login_required
 
-from ..extensions import limiter
 from ..redirects import safe_target
 from ..services.errors import ServiceError
-from . import accounts, sessions, tokens
+from . import accounts, sessions, throttle, tokens
 from .forms import ConfirmForm, LoginForm, TokenForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -35,23 +34,17 @@ def sign_in_first():
     return redirect(target)
 
 
-def _failed_login(response) -> bool:
-    return response.status_code == 401
-
-
-def _address_and_username() -> str:
-    return f"{request.remote_addr}|{(request.form.get('username') or '').strip().lower()}"
+def _login_counters() -> list[throttle.Counter]:
+    address = request.remote_addr or ""
+    username = (request.form.get("username") or "").strip().lower()[:150]
+    return [throttle.Counter("login-address", address, "LOGIN_LIMIT_PER_ADDRESS"),
+            throttle.Counter("login-user", f"{address}|{username}", "LOGIN_LIMIT_PER_USER")]
 
 
 THROTTLED = "Too many failed sign-ins. Wait a minute, then try again."
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
-               deduct_when=_failed_login, scope="login-address", error_message=THROTTLED)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_USER"], methods=["POST"],
-               key_func=_address_and_username, deduct_when=_failed_login, scope="login-user",
-               error_message=THROTTLED)
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -59,10 +52,17 @@ def login():
         if current_user.is_authenticated:
             return redirect(safe_target(request.args.get("next")) or landing())
         return render_template("auth/login.html", form=form)
+    counters = _login_counters()
+    wait = throttle.retry_after(counters)
+    if wait is not None:  # refused before the password is even looked at
+        form.password.data = ""
+        flash(THROTTLED, "error")
+        return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
     if form.validate_on_submit():
         user = accounts.authenticate(form.username.data.strip(), form.password.data)
         if user is not None and sessions.start(user):
             return redirect(safe_target(form.next.data) or landing())
+    throttle.failed(counters)
     form.password.data = ""
     flash("Wrong username or password.", "error")
     return render_template("auth/login.html", form=form), 401

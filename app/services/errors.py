@@ -23,6 +23,11 @@ class Unauthorized(ServiceError):
     title = "Unauthorized"
 
 
+class TooManyRequests(ServiceError):
+    status = 429
+    title = "Too Many Requests"
+
+
 class NotFound(ServiceError):
     status = 404
     title = "Not Found"
