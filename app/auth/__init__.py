@@ -58,3 +58,5 @@ def init_app(app):
 
     deferred.init_app(app)  # token and session last use, failed sign-ins, after the request
     app.register_blueprint(views.bp)
+    from . import keystone_tokens
+    keystone_tokens.init_app(app)  # AUTH_MODE=token: a Keystone v3 token route for the freezer CLI

@@ -36,17 +36,22 @@ def _bearer() -> str | None:
 
 def _token() -> Identity | None:
     """An API token issued to an operator: the agent acts as that operator."""
-    from . import throttle, tokens
-    plain = _bearer()
-    found = tokens.resolve(plain) if plain else None
+    found = check_token(_bearer())
     if found is None:
-        if plain:
-            _throttle_failed_token(throttle)
         return None
-    token, user = found
-    if tokens.needs_touch(token):
-        tokens.touch_later(token.id)
+    user = found[1]
     return Identity(user.user_id, user.username, ("admin",) if user.is_admin else ())
+
+
+def check_token(plain: str | None):
+    """(token row, operator) for a live API token, its use recorded; None for no token or a
+    wrong one, which counts against the caller's address (429 past the limit). Every place
+    that takes a token from a caller asks this: /v1 and the Keystone token route."""
+    from . import throttle, tokens
+    found = tokens.use(plain)
+    if found is None and plain:
+        _throttle_failed_token(throttle)
+    return found
 
 
 def _throttle_failed_token(throttle) -> None:

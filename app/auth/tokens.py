@@ -91,3 +91,12 @@ def touch_later(token_id: int) -> None:
         table.c.id == token_id,
         or_(table.c.last_used_at.is_(None), table.c.last_used_at <= now - TOUCH_EVERY),
     ).values(last_used_at=now)))
+
+
+def use(plain: str) -> tuple[ApiToken, User] | None:
+    """`resolve`, and the token's last use recorded (at most once per TOUCH_EVERY): what every
+    place that accepts a token from a caller does."""
+    found = resolve(plain) if plain else None
+    if found is not None and needs_touch(found[0]):
+        touch_later(found[0].id)
+    return found
