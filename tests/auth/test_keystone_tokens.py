@@ -104,3 +104,12 @@ def test_the_v1_library_authenticates_here_with_a_token(live_token_server):
     assert c.endpoint == url
     assert c.clients.create({"client_id": "p_host", "hostname": "host"}) == "p_host"
     assert [x["client"]["client_id"] for x in c.clients.list()] == ["p_host"]
+
+
+def test_wrong_tokens_count_against_the_address_as_on_v1(app, client, token):
+    app.config["API_TOKEN_LIMIT_PER_ADDRESS"] = "3 per minute"
+    for _ in range(3):
+        assert auth(client, password("alice", "guess")).status_code == 401
+    refused = auth(client, {"methods": ["token"], "token": {"id": "guess"}})
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    assert client.get("/v1/jobs", headers={"X-Auth-Token": "guess"}).status_code == 429
