@@ -27,6 +27,7 @@ def create_app(config=None):
     _configure(app, config)
     _init_extensions(app)
     _register_blueprints(app)
+    _refuse_unclean_path_ids(app)
     _register_error_handlers(app)
     _register_commands(app)
     app.wsgi_app = StripTrailingSlash(app.wsgi_app)
@@ -103,6 +104,18 @@ def _register_blueprints(app):
     from . import api, ui
     api.init_app(app)
     ui.init_app(app)  # the operator dashboard (after the API: `/` negotiates, see versions.py)
+
+
+def _refuse_unclean_path_ids(app):
+    """400 for a control character in any id a route takes from its path (after the
+    authentication hooks: an unknown caller learns nothing but 401)."""
+    from flask import request
+
+    from .services import ids
+
+    @app.before_request
+    def check_path_ids():
+        ids.check_path(request.view_args)
 
 
 def _register_error_handlers(app):

@@ -40,7 +40,7 @@ class BackupIdConverter(PathConverter):
     """A backup id: any characters, slashes included, even leading ones, because the id
     starts with the container path (`/v1/backups//srv/backups_node1_data_1795744129_0`)."""
 
-    regex = ".+?"
+    regex = r"[\s\S]+?"  # line breaks too: such an id is refused with a 400 (services/ids.py), not a 404
     part_isolating = False
 
 

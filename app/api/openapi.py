@@ -3,6 +3,7 @@ that validate requests (app/services/schemas.py)."""
 import copy
 
 from ..services import schemas as s
+from ..services.ids import NO_CONTROL
 
 
 def _without_required(schema: dict, *names) -> dict:
@@ -79,7 +80,8 @@ COMPONENTS = {
 }
 
 # Path ids: what the server accepts when it stores a document under that id.
-PATH_IDS = {"action_id": s.ID, "job_id": s.ID, "session_id": s.ID, "client_id": s.CLIENT_ID}
+PATH_IDS = {"action_id": s.ID, "job_id": s.ID, "session_id": s.ID, "client_id": s.CLIENT_ID,
+            "backup_id": NO_CONTROL}  # built from metadata: any text but control characters
 
 
 def register_components(spec):
@@ -94,4 +96,5 @@ def document_path_ids(spec):
         for parameter in path.get("parameters", []):
             pattern = PATH_IDS.get(parameter.get("name"))
             if parameter.get("in") == "path" and pattern:
-                parameter["schema"] = {"type": "string", "pattern": pattern, "maxLength": 255}
+                parameter["schema"] = {"type": "string", "pattern": pattern, "minLength": 1,
+                                       "maxLength": 1024 if pattern is NO_CONTROL else 255}

@@ -44,11 +44,11 @@ def count() -> int:
 def create(username: str, password: str, is_admin: bool = False, user_id: str | None = None) -> User:
     """`user_id` is normally generated; give one to let an operator see documents that
     already belong to that owner (e.g. a Keystone user id, or an id used in noauth mode)."""
-    if not isinstance(username, str) or not USERNAME.match(username):
+    if not isinstance(username, str) or not USERNAME.fullmatch(username):
         raise BadRequest("A username is 1 to 150 letters, digits and . _ @ -, starting with "
                          "a letter or digit", errors={"username": "invalid"})
     _check_password(password)
-    if user_id is not None and not OWNER_ID.match(user_id):
+    if user_id is not None and not OWNER_ID.fullmatch(user_id):
         raise BadRequest("An owner id is 1 to 255 letters, digits, _ and -",
                          errors={"user_id": "invalid"})
     if find(username) is not None:
@@ -120,7 +120,7 @@ def delete(username: str) -> User:
 def authenticate(username: str, password: str) -> User | None:
     """The operator if the password is right and the account enabled, else None (same
     work either way)."""
-    user = find(username) if isinstance(username, str) and USERNAME.match(username) else None
+    user = find(username) if isinstance(username, str) and USERNAME.fullmatch(username) else None
     if not passwords.verify(user.password_hash if user else None, password or ""):
         return None
     if user.disabled_at is not None:

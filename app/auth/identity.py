@@ -19,7 +19,7 @@ class Identity:
 def _noauth() -> Identity | None:
     """Development and tests only: the caller says who it is."""
     user_id = request.headers.get("X-User-Id", "").strip()
-    if not _ID.match(user_id):
+    if not _ID.fullmatch(user_id):
         return None
     return Identity(user_id, request.headers.get("X-User-Name") or None)
 
@@ -77,7 +77,7 @@ def _keystone() -> Identity | None:
     if request.headers.get("X-Identity-Status") != "Confirmed":
         return None
     user_id = request.headers.get("X-User-Id", "").strip()
-    if not _ID.match(user_id):
+    if not _ID.fullmatch(user_id):
         return None
     roles = tuple(r.strip().lower() for r in request.headers.get("X-Roles", "").split(",")
                   if r.strip())

@@ -1,6 +1,8 @@
 """The v1 document schemas (freezer-v1.md §9, JSON-Schema draft 4), one source for
 validation and for the OpenAPI description."""
 
+from .ids import NO_CONTROL
+
 # ASCII on purpose: Python's \w also matches non-ASCII letters, while OpenAPI tooling reads
 # the published pattern as ECMA-262 (ASCII \w); spelled out, both mean the same ids.
 WORD = r"[A-Za-z0-9_-]"
@@ -137,7 +139,8 @@ CLIENT_INFO = {
     "required": ["client_id"],
     "properties": {
         "client_id": {"type": "string", "pattern": CLIENT_ID, "maxLength": 255},
-        "hostname": {"type": "string", "pattern": r"[A-Za-z0-9]", "maxLength": 255},
+        "hostname": {"type": "string", "pattern": r"[A-Za-z0-9]", "maxLength": 255,
+                     "allOf": [{"pattern": NO_CONTROL}]},
         "description": {"type": "string"},
         "uuid": {"type": "string"},
         "is_central": {"type": "boolean"},
@@ -159,19 +162,22 @@ CLIENT_PATCH = {
 INT64 = {"minimum": -2 ** 63, "maximum": 2 ** 63 - 1}
 _level = {"type": "integer", "minimum": 0, "maximum": 2 ** 31 - 1}
 
+# What builds a backup id (container_hostname_backupname_timestamp_level) is an id too.
+_id_part = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": NO_CONTROL}
+
 BACKUP_METADATA = {
     "type": "object",
     "additionalProperties": True,
     "required": ["container", "backup_name"],
     "properties": {
-        "container": {"type": "string", "minLength": 1, "maxLength": 255},
-        "hostname": {"type": "string", "minLength": 1, "maxLength": 255},
-        "host_name": {"type": "string", "minLength": 1, "maxLength": 255},
-        "backup_name": {"type": "string", "minLength": 1, "maxLength": 255},
+        "container": _id_part,
+        "hostname": _id_part,
+        "host_name": _id_part,
+        "backup_name": _id_part,
         "time_stamp": {"type": "integer", **INT64},
         "timestamp": {"type": "integer", **INT64},
         "curr_backup_level": _level,
         "level": _level,
-        "job_id": {"type": "string", "maxLength": 255},
+        "job_id": {"type": "string", "maxLength": 255, "pattern": NO_CONTROL},
     },
 }

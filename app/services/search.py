@@ -52,7 +52,7 @@ def _items(body: dict, name: str) -> list:
     pairs = []
     for item in raw:
         for key, value in item.items():
-            if not isinstance(key, str) or not _KEY.match(key):
+            if not isinstance(key, str) or not _KEY.fullmatch(key):
                 raise BadRequest(f"Invalid search key {key!r} in '{name}'",
                                  errors={name: f"invalid key {key!r}"})
             if not isinstance(value, _SCALARS):

@@ -20,7 +20,7 @@ from sqlalchemy import Text, select, type_coerce
 from ..extensions import db
 from ..models import Job, Session
 from .. import clock
-from . import documents, schedules
+from . import documents, ids, schedules
 from .errors import BadRequest, MethodNotAllowed, NotFound
 from .merge import deep_merge
 from .notify import outbox
@@ -287,6 +287,7 @@ def _job_id(params: dict) -> str:
     if not isinstance(job_id, str) or not job_id:
         raise BadRequest("Missing parameter job_id: name the job taking part in the session",
                          errors={"job_id": "is required (a string)"})
+    ids.check(job_id, "job_id")
     return job_id
 
 

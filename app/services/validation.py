@@ -2,19 +2,38 @@
 (e.g. `'job_actions' is a required property`), `errors` names every bad field."""
 import copy
 import re
+from functools import lru_cache
 
-from jsonschema import Draft4Validator
+from jsonschema import Draft4Validator, ValidationError, validators
 
 from .errors import BadRequest
 
 _validators: dict[int, Draft4Validator] = {}
+
+
+@lru_cache(maxsize=None)
+def _ecma(pattern: str) -> re.Pattern:
+    """A schema pattern as ECMA-262 (what the published schema means) reads it: a final `$`
+    is the end of the text. Python's `$` also matches before a final line break, so
+    `^[A-Za-z0-9_-]+$` let "job\\n" through as an id."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+def _pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and not _ecma(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft4Validator, {"pattern": _pattern})
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
 
 
 def _validator(schema: dict) -> Draft4Validator:
     v = _validators.get(id(schema))
     if v is None:
-        v = _validators[id(schema)] = Draft4Validator(schema)
+        v = _validators[id(schema)] = _Validator(schema)
     return v
 
 
