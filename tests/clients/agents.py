@@ -36,7 +36,9 @@ class Scheduler:
         if release == "19.0.0":
             self.args = [os.path.join(bindir, "python"), LAUNCHER_19,
                          "--scheduler-no-daemon", "--scheduler-interval", str(interval),
-                         "--scheduler-client-id", client_id, "--scheduler-jobs-dir", jobs_dir]
+                         "--scheduler-jobs-dir", jobs_dir]
+            if client_id:  # else its own: <token project>_<hostname>
+                self.args += ["--scheduler-client-id", client_id]
         else:
             self.args = [os.path.join(bindir, "freezer-scheduler"), "--no-daemon",
                          "--enable-v1-api", "-i", str(interval), "-c", client_id, "-f", jobs_dir]
