@@ -7,9 +7,10 @@ from . import documents
 from .errors import BadRequest, Conflict
 from .merge import deep_merge
 from .schemas import ACTION, ACTION_PATCH
-from .validation import require_object, validate
+from .validation import discard, require_object, validate
 
 _IGNORED_IN_COMPARISON = ("_version", "user_id")
+_IGNORED_KEYS = ("action_id", "user_id", "_version")  # set by the server
 
 
 def _new(user_id: str, doc: dict) -> Action:
@@ -20,7 +21,7 @@ def _new(user_id: str, doc: dict) -> Action:
 
 def create(user_id: str, body) -> Action:
     doc = copy.deepcopy(require_object(body, "action"))
-    doc.pop("_version", None)
+    discard(ACTION, doc, ("user_id", "_version"))
     if doc.get("action_id") is None:  # absent: the server chooses; "" is refused below
         doc["action_id"] = uuid.uuid4().hex
     doc["user_id"] = user_id
@@ -32,7 +33,7 @@ def create(user_id: str, body) -> Action:
 
 def replace(user_id: str, action_id: str, body, if_match=None) -> Action:
     doc = copy.deepcopy(require_object(body, "action"))
-    doc.pop("_version", None)
+    discard(ACTION, doc, _IGNORED_KEYS)
     doc.update(action_id=action_id, user_id=user_id)
     validate(ACTION, doc)
     row = documents.find(Action, user_id, action_id, for_update=True)
@@ -44,8 +45,7 @@ def replace(user_id: str, action_id: str, body, if_match=None) -> Action:
 
 def patch(user_id: str, action_id: str, body, if_match=None) -> Action:
     changes = copy.deepcopy(require_object(body, "action patch"))
-    for key in ("action_id", "user_id", "_version"):
-        changes.pop(key, None)
+    discard(ACTION, changes, _IGNORED_KEYS)
     validate(ACTION_PATCH, changes)
     row = documents.get(Action, user_id, action_id, for_update=True)
     documents.check_if_match(row, if_match)

@@ -8,7 +8,7 @@ from . import actions, clients, documents, runs, schedules, sessions
 from .errors import BadRequest
 from .merge import deep_merge
 from .schemas import JOB, JOB_PATCH
-from .validation import body_copy, validate
+from .validation import body_copy, discard, validate
 
 JOB_EVENTS = ("start", "stop", "abort")
 # Keys agents echo back from a GET that are never written from a body. A job's session
@@ -66,8 +66,6 @@ def _store_new(user_id: str, doc: dict) -> Job:
 
 def _prepare_full(user_id: str, job_id: str, body: dict) -> dict:
     expand_action_defaults(body)
-    for key in ("_version",):
-        body.pop(key, None)
     body["job_id"] = job_id
     body["user_id"] = user_id
     body.setdefault("job_schedule", {})
@@ -81,7 +79,7 @@ def _prepare_full(user_id: str, job_id: str, body: dict) -> dict:
 
 def create(user_id: str, body) -> Job:
     doc = _object(body)
-    doc.pop("job_id", None)
+    discard(JOB, doc, _IGNORED_KEYS)
     doc["session_id"] = ""  # joins a session only through the session's routes
     schedule = doc.setdefault("job_schedule", {})
     if isinstance(schedule, dict):
@@ -95,6 +93,7 @@ def replace(user_id: str, job_id: str, body, if_match=None) -> Job:
     doc = _object(body)
     if not doc:
         raise BadRequest("Missing request body")
+    discard(JOB, doc, _IGNORED_KEYS)
     row = documents.find(Job, user_id, job_id, for_update=True)
     documents.check_if_match(row, if_match, Job)
     # membership is the session routes' to change: keep the stored one (none when new)
@@ -115,8 +114,7 @@ def _write(row: Job, doc: dict) -> Job:
 
 def patch(user_id: str, job_id: str, body, if_match=None) -> Job:
     changes = _object(body, "job patch")
-    for key in _IGNORED_KEYS:
-        changes.pop(key, None)
+    discard(JOB_PATCH, changes, _IGNORED_KEYS)
     row = documents.get(Job, user_id, job_id, for_update=True)
     documents.check_if_match(row, if_match)
     expand_action_defaults(changes, row.doc.get("job_actions"))

@@ -25,7 +25,7 @@ from .errors import BadRequest, MethodNotAllowed, NotFound
 from .merge import deep_merge
 from .notify import outbox
 from .schemas import JOB_RESULTS, SESSION, SESSION_PATCH
-from .validation import body_copy, validate
+from .validation import body_copy, discard, validate
 
 ACTIONS = ("start", "end")
 END_RESULTS = tuple(r for r in JOB_RESULTS if r)  # success, fail, aborted
@@ -71,7 +71,7 @@ def _store_new(user_id: str, doc: dict) -> Session:
 def create(user_id: str, body) -> Session:
     """POST /v1/sessions (§8.2): the server chooses the id; `jobs` starts as an object."""
     doc = _object(body, "session", required=True)
-    doc.pop("_version", None)
+    discard(SESSION, doc, _IGNORED_KEYS)
     doc["session_id"] = uuid.uuid4().hex
     doc["user_id"] = user_id
     doc["session_tag"] = doc.get("session_tag") or 0
@@ -90,7 +90,7 @@ def create(user_id: str, body) -> Session:
 def replace(user_id: str, session_id: str, body, if_match=None) -> Session:
     """POST /v1/sessions/{id} (§8.5): create or overwrite, keeping the membership."""
     doc = _object(body, "session", required=True)
-    doc.pop("_version", None)
+    discard(SESSION, doc, _IGNORED_KEYS)
     doc["session_id"] = session_id
     doc["user_id"] = user_id
     validate(SESSION, doc)
@@ -112,8 +112,7 @@ def replace(user_id: str, session_id: str, body, if_match=None) -> Session:
 def patch(user_id: str, session_id: str, body, if_match=None) -> Session:
     """PATCH /v1/sessions/{id} (§8.4): recursive merge; `jobs` merges per job and field."""
     changes = _object(body, "session patch", required=False)
-    for key in _IGNORED_KEYS:
-        changes.pop(key, None)
+    discard(SESSION, changes, _IGNORED_KEYS)
     validate(SESSION_PATCH, changes)
     row = documents.get(Session, user_id, session_id, for_update=True)
     documents.check_if_match(row, if_match)

@@ -85,3 +85,22 @@ def body_copy(body, what: str, required: bool = False) -> dict:
     if body.get("project_id", "") is None:
         body.pop("project_id")
     return body
+
+
+def discard(schema: dict, body: dict, keys, what: str = "") -> None:
+    """Drop the keys a body may carry but the server sets itself (ids, the owner,
+    `_version`: clients echo documents back as fetched), after checking each against the
+    schema: a value the server ignores must still be one it would accept, so
+    `"session_id": "bad id!"` is 400 rather than silently dropped."""
+    errors = {}
+    for key in keys:
+        if key not in body:
+            continue
+        value = body.pop(key)
+        rule = schema["properties"].get(key)
+        problem = next(iter(_validator(rule).iter_errors(value)), None) if rule else None
+        if problem is not None:
+            errors[key] = problem.message.splitlines()[0]
+    if errors:
+        key, message = next(iter(errors.items()))
+        raise BadRequest(f"{what + ': ' if what else ''}{key}: {message}", errors=errors)

@@ -224,3 +224,35 @@ def test_an_unpaired_surrogate_escape_is_malformed_json_not_a_500(alice):
     err = assert_error(alice.post("/v1/jobs/", raw=raw), 400)
     assert err["title"] == "Malformed JSON" and "surrogate" in err["description"]
     assert_nothing_written(alice)
+
+
+IGNORED_IDS = [("POST", "/v1/jobs", "jobs", "session_id"), ("POST", "/v1/jobs", "jobs", "job_id"),
+               ("POST", "/v1/jobs", "jobs", "user_id"),
+               ("POST", "/v1/jobs/chosen", "jobs", "session_id"),
+               ("PATCH", "/v1/jobs/{job}", "jobs", "session_id"),
+               ("PATCH", "/v1/jobs/{job}", "jobs", "job_id"),
+               ("POST", "/v1/sessions", "sessions", "session_id"),
+               ("POST", "/v1/sessions/chosen", "sessions", "user_id"),
+               ("PATCH", "/v1/sessions/{session}", "sessions", "session_id"),
+               ("POST", "/v1/actions", "actions", "user_id"),
+               ("POST", "/v1/actions/chosen", "actions", "action_id"),
+               ("PATCH", "/v1/actions/{action}", "actions", "action_id")]
+
+
+@pytest.mark.parametrize("method, path, kind, key", IGNORED_IDS)
+def test_ids_the_server_ignores_are_still_validated(alice, method, path, kind, key):
+    """The server sets these ids itself, but a malformed one is a mistake to report (400
+    naming it), not something to drop silently and answer 201."""
+    stored = {"job": alice.create("jobs", job_body()),
+              "session": alice.create("sessions", {"session_tag": 0, "schedule": {}}),
+              "action": alice.create("actions", action_body())}
+    bodies = {"jobs": job_body(), "sessions": {"session_tag": 0, "schedule": {}},
+              "actions": action_body()}
+    before = {name: alice.get(f"/v1/{name}?limit=100").get_json() for name in bodies}
+    body = dict(bodies[kind], **{key: "bad id!"})
+    error = assert_error(alice.call(method, path.format(**stored), body), 400)
+    assert key in error["errors"]
+    assert {name: alice.get(f"/v1/{name}?limit=100").get_json() for name in bodies} == before
+    # a well-formed one is ignored as before
+    r = alice.call(method, path.format(**stored), dict(bodies[kind], **{key: "fine_id"}))
+    assert r.status_code in (200, 201), r.get_json()
