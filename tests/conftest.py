@@ -83,7 +83,13 @@ def signed_in(app, client):
 
 
 @pytest.fixture
-def live_token_server(database_url):
+def live_config():
+    """Override in a test module to change the live server's configuration."""
+    return {}
+
+
+@pytest.fixture
+def live_token_server(database_url, live_config):
     """A real HTTP server in AUTH_MODE=token on the test database, and an API token of the
     operator `alice` (owner id "alice"): yields (url, token). For clients that need a socket
     (python-freezerclient: a keystoneauth1 session with token_endpoint.Token(url, token))."""
@@ -91,7 +97,7 @@ def live_token_server(database_url):
 
     from werkzeug.serving import make_server
 
-    server_app = create_app({**_base_config(database_url), "AUTH_MODE": "token"})
+    server_app = create_app({**_base_config(database_url), "AUTH_MODE": "token", **live_config})
     with server_app.app_context():
         _empty_tables()
         operator("alice", user_id="alice")

@@ -3,6 +3,7 @@ from flask import current_app, request
 from flask_login import login_required
 
 from ..services import forecast
+from ..services.notify import incidents
 from . import blp, owner, queries, render
 
 FAILED_HOURS = 24
@@ -27,7 +28,9 @@ def overview():
                   failed_count=failed_count, failed=failed, failed_hours=FAILED_HOURS,
                   silent_count=queries.count_silent_clients(me, silent_minutes),
                   silent=queries.silent_clients(me, silent_minutes),
-                  silent_minutes=silent_minutes, **_thresholds())
+                  silent_minutes=silent_minutes,
+                  incident_count=incidents.count_open(me),
+                  incidents=incidents.open_for_owner(me, 10), **_thresholds())
 
 
 def _thresholds() -> dict:
