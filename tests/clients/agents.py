@@ -10,7 +10,7 @@ import time
 import requests
 
 from bench.fleet_server import stop_process
-from tests.clients.harness import CLIENTS_BIN, CLIENTS_V1_BIN, client_env
+from tests.clients.harness import CLIENTS_BIN, CLIENTS_V1_BIN
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # freezer 19.0.0 reads CONF.disable_exec but registers it only under [scheduler]: the launcher
@@ -26,7 +26,8 @@ class Scheduler:
     """freezer-scheduler in the foreground, polling every `interval` seconds, logging to a
     file. release "19.0.0" speaks v2; "18.0.0" runs with --enable-v1-api."""
 
-    def __init__(self, release, keystone, user, client_id, workdir, interval=2):
+    def __init__(self, release, credentials: dict, client_id, workdir, interval=2):
+        """`credentials`: the environment with a user's OS_* variables (harness.client_env)."""
         self.release = release
         self.workdir = workdir
         self.log_path = os.path.join(workdir, f"scheduler-{release}.log")
@@ -44,8 +45,8 @@ class Scheduler:
                          "--enable-v1-api", "-i", str(interval), "-c", client_id, "-f", jobs_dir]
         self.args += ["--log-file", self.log_path, "start"]
         # freezer-agent is looked up on PATH: the release's own
-        self.env = client_env(keystone, user, PATH=bindir + os.pathsep + os.environ["PATH"],
-                              HOME=workdir)
+        self.env = {**credentials, "PATH": bindir + os.pathsep + os.environ["PATH"],
+                    "HOME": workdir}
         self.process = None
 
     def __enter__(self):

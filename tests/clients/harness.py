@@ -52,11 +52,13 @@ def run_python(script: str, *args, env=None, timeout=120, v1=False):
 
 
 class MakeRun:
-    """Our server started as the README tells a user: `make run AUTH_MODE=keystone` on a port
-    of our own (it migrates, bootstraps the first operator, then serves with gunicorn)."""
+    """Our server started as the README tells a user: `make run` (AUTH_MODE=keystone unless
+    told otherwise) on a port of our own: it migrates, bootstraps the first operator, then
+    serves with gunicorn."""
 
-    def __init__(self, port, log_path, **env):
+    def __init__(self, port, log_path, auth_mode="keystone", **env):
         self.port = port
+        self.auth_mode = auth_mode
         self.base_url = f"http://127.0.0.1:{port}"
         self.log_path = str(log_path)
         drop = ("FREEZER_API_CONFIG", "TEST_DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR",
@@ -69,7 +71,7 @@ class MakeRun:
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             ["make", "--no-print-directory", "run", "HOST=127.0.0.1", f"PORT={self.port}",
-             "AUTH_MODE=keystone"], cwd=ROOT, env=self.env, stdout=self._log,
+             f"AUTH_MODE={self.auth_mode}"], cwd=ROOT, env=self.env, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True)  # its own group: make + gunicorn
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -100,3 +102,12 @@ class MakeRun:
     def log(self) -> str:
         with open(self.log_path, errors="replace") as f:
             return f.read()
+
+    def flask(self, *args) -> str:
+        """A `flask --app wsgi` command against this server's database (what the docs tell
+        an operator to run); its output."""
+        done = subprocess.run([os.path.join(ROOT, ".venv", "bin", "flask"), "--app", "wsgi",
+                               *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                              env={**self.env, "AUTH_MODE": self.auth_mode})
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout

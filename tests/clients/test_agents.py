@@ -6,6 +6,7 @@ import concurrent.futures
 import re
 import socket
 
+from tests.clients.harness import client_env
 from tests.clients.agents import Api, Scheduler, backed_up_files, session_round
 from tests.clients.v2_pending import needs_v2
 
@@ -21,8 +22,8 @@ def test_a_v2_and_a_v1_agent_of_one_project_at_once(clients_venv, keystone, free
     v1 = Api(freezer_api.base_url + "/v1", keystone.issue("bob"))
     (tmp_path / "v2").mkdir()
     (tmp_path / "v1").mkdir()
-    with Scheduler("19.0.0", keystone, "alice", None, str(tmp_path / "v2")) as s19, \
-            Scheduler("18.0.0", keystone, "bob", v1_client, str(tmp_path / "v1")) as s18, \
+    with Scheduler("19.0.0", client_env(keystone, "alice"), None, str(tmp_path / "v2")) as s19, \
+            Scheduler("18.0.0", client_env(keystone, "bob"), v1_client, str(tmp_path / "v1")) as s18, \
             concurrent.futures.ThreadPoolExecutor(2) as pool:
         rounds = [pool.submit(session_round, v2, s19, v2_client, tmp_path / "v2", "v2"),
                   pool.submit(session_round, v1, s18, v1_client, tmp_path / "v1", "v1")]
