@@ -112,11 +112,51 @@ def _fleet_families():
                             "Registered clients not seen (registration or job poll) for "
                             "10 minutes", value=silent)
 
+    yield from _notify_families()
+
     runs = GaugeMetricFamily("freezer_job_runs", "Job runs in the kept run history, by "
                              "result (succeeded, failed)", labels=["result"])
     for result, n in _runs_by_result().items():
         runs.add_metric([result], n)
     yield runs
+
+
+def _notify_families():
+    """The watcher's incidents and notices (app/services/notify), from the database, so
+    the counts are the same whichever process delivered. Counters over the kept notices."""
+    from prometheus_client.core import CounterMetricFamily
+
+    from ..models import Incident, Notice, Setting
+    from ..services.notify import rules, watcher
+    open_ = GaugeMetricFamily("freezer_incidents_open", "Open incidents by rule kind",
+                              labels=["kind"])
+    counts = dict.fromkeys(rules.KINDS, 0)
+    counts.update(db.session.execute(select(Incident.kind, func.count())
+                                     .where(Incident.cleared_at.is_(None))
+                                     .group_by(Incident.kind)).all())
+    for kind, n in sorted(counts.items()):
+        open_.add_metric([kind], n)
+    yield open_
+    notices = CounterMetricFamily("freezer_notices", "Notices made, by status (pending, "
+                                  "sent, failed: given up) and kind", labels=["status", "kind"])
+    failures = 0
+    for status, kind, n, attempts in db.session.execute(
+            select(Notice.status, Notice.kind, func.count(), func.sum(Notice.attempts))
+            .group_by(Notice.status, Notice.kind)):
+        notices.add_metric([status, kind], n)
+        # every try of a notice failed except the one that sent it
+        failures += int(attempts or 0) - (n if status == "sent" else 0)
+    yield notices
+    yield CounterMetricFamily("freezer_notice_delivery_failures",
+                              "Delivery tries that failed (receiver error, timeout, refused)",
+                              value=failures)
+    tick = db.session.get(Setting, watcher.LOCK)
+    last = GaugeMetricFamily("freezer_watcher_last_tick_timestamp_seconds",
+                             "When a watcher last evaluated the rules (epoch seconds)")
+    if tick is not None:
+        from datetime import datetime
+        last.add_metric([], datetime.fromisoformat(tick.value.replace("Z", "+00:00")).timestamp())
+    yield last
 
 
 def _runs_by_result() -> dict:

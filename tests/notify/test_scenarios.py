@@ -209,3 +209,20 @@ def test_a_rolled_back_change_notifies_nothing(alice, receiver):
     at(20)
     tick()
     assert receiver.deliveries == []
+
+
+def test_metrics_count_notices_failed_deliveries_open_incidents_and_the_last_tick(
+        alice, receiver, client):
+    from tests.ops.test_metrics import scrape, value
+    receiver.answers = [500, 500]
+    rule("alice", "run_failed", [webhook_channel("alice", receiver.url)])
+    run(alice, alice.create("jobs", job_body()), "fail", 0, 10)
+    for t in (20, 50, 110):
+        at(t)
+        tick()
+    samples = scrape(client)
+    assert value(samples, "freezer_notices_total", status="sent", kind="opened") == 1
+    assert value(samples, "freezer_notice_delivery_failures_total") == 2
+    assert value(samples, "freezer_incidents_open", kind="run_failed") == 1
+    assert value(samples, "freezer_incidents_open", kind="silent_client") == 0
+    assert value(samples, "freezer_watcher_last_tick_timestamp_seconds") == T0 + 110
