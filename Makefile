@@ -4,8 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CLIENTS_VENV    := .venv-clients
 CLIENTS_V1_VENV := .venv-clients-v1
-HOST   ?= 127.0.0.1
-PORT   ?= 9090
+# Where `make run` listens: FREEZER_API_HOST / FREEZER_API_PORT / FREEZER_API_BIND in the
+# environment, read by gunicorn.conf.py like every other setting (README, Configuration).
+ifneq ($(filter command line,$(origin HOST) $(origin PORT)),)
+$(error make does not read HOST= or PORT=: run FREEZER_API_HOST=... FREEZER_API_PORT=... make run)
+endif
 PYTEST_ARGS ?=
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := default-libmysqlclient-dev build-essential pkg-config
@@ -21,10 +24,10 @@ export FLASK_APP := wsgi
 # The watcher (rules and notice delivery, docs/notifications.md) runs beside gunicorn; a
 # background job of a non-interactive shell ignores Ctrl-C, so the shell stops it on exit.
 run: install migrate $(if $(filter keystone,$(AUTH_MODE)),$(VENV)/.installed-keystone)
-	@$(BIN)/flask users bootstrap --url http://$(HOST):$(PORT)
+	@$(BIN)/flask users bootstrap
 	@$(BIN)/flask watcher run & watcher=$$!; \
 	trap 'kill $$watcher 2>/dev/null; wait $$watcher' EXIT; trap 'exit 130' INT TERM; \
-	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
+	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 $(VENV)/.installed-keystone: $(VENV)/.installed requirements-keystone.txt
 	$(BIN)/pip install --quiet -r requirements-keystone.txt

@@ -10,6 +10,23 @@ def _bool(name, default=False):
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def bind_address(config) -> str:
+    """The one rule for where the server listens, read by gunicorn.conf.py and by the
+    first-start message (`flask users bootstrap`)."""
+    return config.get("BIND") or f"{config['HOST']}:{config['PORT']}"
+
+
+def local_url(config) -> str | None:
+    """The dashboard's address as a browser on this host reaches it (None for a socket)."""
+    address = bind_address(config)
+    if address.startswith(("unix:", "fd://")):
+        return None
+    host, _, port = address.rpartition(":")
+    if host in ("", "0.0.0.0", "[::]", "::"):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
 class Config:
     # A relative sqlite path lands in the Flask instance folder (instance/freezer.sqlite).
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///freezer.sqlite")
@@ -17,6 +34,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # token (default) | keystone | noauth
     AUTH_MODE = os.environ.get("AUTH_MODE", "token")
+    # Where gunicorn listens (gunicorn.conf.py, so `make run` too): FREEZER_API_BIND
+    # (host:port or unix:PATH) if set, else FREEZER_API_HOST:FREEZER_API_PORT.
+    BIND = os.environ.get("FREEZER_API_BIND", "")
     HOST = os.environ.get("FREEZER_API_HOST", "127.0.0.1")
     PORT = int(os.environ.get("FREEZER_API_PORT", "9090"))
     # Request bodies larger than this answer 413 (agents' metadata is a few KiB).

@@ -12,9 +12,11 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+from config import bind_address  # noqa: E402  (this checkout's config.py, from HERE)
+
 
 def _app_config():
-    """HOST/PORT as the app reads them: the environment, then FREEZER_API_CONFIG."""
+    """BIND/HOST/PORT as the app reads them: the environment, then FREEZER_API_CONFIG."""
     from flask import Config as FlaskConfig
 
     from config import Config
@@ -26,7 +28,7 @@ def _app_config():
 
 
 _cfg = _app_config()
-bind = os.environ.get("FREEZER_API_BIND") or f"{_cfg['HOST']}:{_cfg['PORT']}"
+bind = bind_address(_cfg)
 # Sync workers: the work is short database round trips. 2 x CPUs + 1, at most 16 (each
 # worker holds its own database connection pool).
 workers = int(os.environ.get("GUNICORN_WORKERS") or min(2 * multiprocessing.cpu_count() + 1, 16))

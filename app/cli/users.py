@@ -3,6 +3,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from config import local_url
+
 from ..auth import accounts, tokens
 from ..extensions import db
 from ..services.errors import ServiceError
@@ -79,7 +81,7 @@ def bootstrap(url):
         return
     db.session.commit()
     user, password = made
-    url = (url or f"http://{current_app.config['HOST']}:{current_app.config['PORT']}").rstrip("/")
+    url = (url or local_url(current_app.config) or "http://<this server>").rstrip("/")
     click.echo("")
     click.echo("First start: created the operator account 'admin'.")
     click.echo(f"  sign in at  {url}/auth/login")
