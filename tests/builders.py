@@ -14,18 +14,24 @@ class ApiUser:
     """Calls /v1 as one user: with an API token (X-Auth-Token) when given one, else in
     noauth mode by X-User-Id."""
 
-    def __init__(self, client, user_id, user_name=None, token=None):
+    def __init__(self, client, user_id, user_name=None, token=None, project_id=None,
+                 roles=None):
         self.client = client
         self.user_id = user_id
         self.user_name = user_name or user_id
         self.token = token
+        # noauth: X-Project-Id (default: the user id) and X-Roles
+        self.project_id = project_id or user_id
+        self.roles = roles
 
     def headers(self, extra=None):
         if self.token:
             h = {"X-Auth-Token": self.token, "Accept": "application/json"}
         else:
             h = {"X-User-Id": self.user_id, "X-User-Name": self.user_name,
-                 "Accept": "application/json"}
+                 "X-Project-Id": self.project_id, "Accept": "application/json"}
+            if self.roles:
+                h["X-Roles"] = self.roles
         h.update(extra or {})
         return h
 
@@ -109,13 +115,14 @@ def backup_body(container="/srv/backups", hostname="node1", backup_name="data",
 PASSWORD = "correct horse battery staple"
 
 
-def operator(username, password=PASSWORD, is_admin=False, user_id=None) -> str:
+def operator(username, password=PASSWORD, is_admin=False, user_id=None, project_id=None) -> str:
     """An operator account, created unless it exists; returns its owner id (user_id)."""
     from app.auth import accounts
     from app.extensions import db
     user = accounts.find(username)
     if user is None:
-        user = accounts.create(username, password, is_admin=is_admin, user_id=user_id)
+        user = accounts.create(username, password, is_admin=is_admin, user_id=user_id,
+                               project_id=project_id)
         db.session.commit()
     return user.user_id
 

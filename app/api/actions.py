@@ -17,7 +17,7 @@ class Actions(MethodView):
                    responses={200: ("The page", envelope("actions", "Action")), **COMMON_ERRORS}))
     def get(self, args):
         me = current_identity()
-        rows = documents.list_docs(Action, me.user_id, search_from_request(args),
+        rows = documents.list_docs(Action, me.user_scope(), search_from_request(args),
                                    args["limit"], args["offset"])
         return listing("actions", rows)
 
@@ -26,7 +26,7 @@ class Actions(MethodView):
                               409: ("That action_id exists", ERROR), **COMMON_ERRORS}))
     def post(self):
         me = current_identity()
-        row = actions.create(me.user_id, request_json())
+        row = actions.create(me.user_scope(), request_json())
         return created("action_id", row.action_id)
 
 
@@ -36,14 +36,14 @@ class ActionItem(MethodView):
                                                     404: ("No such action", ERROR)}))
     def get(self, action_id):
         me = current_identity()
-        return item(documents.get(Action, me.user_id, action_id))
+        return item(documents.get(Action, me.user_scope(), action_id))
 
     @blp.doc(**doc(summary="Create or replace the action with this id", body="ActionReplace",
                    responses={201: ("Stored", id_answer("action_id", True)), **PRECONDITION,
                               **COMMON_ERRORS}))
     def post(self, action_id):
         me = current_identity()
-        row = actions.replace(me.user_id, action_id, request_json(), if_match())
+        row = actions.replace(me.user_scope(), action_id, request_json(), if_match())
         return written("action_id", row, 201)
 
     @blp.doc(**doc(summary="Merge changes into an action", body="ActionPatch",
@@ -52,7 +52,7 @@ class ActionItem(MethodView):
                               **COMMON_ERRORS}))
     def patch(self, action_id):
         me = current_identity()
-        row = actions.patch(me.user_id, action_id, request_json(), if_match())
+        row = actions.patch(me.user_scope(), action_id, request_json(), if_match())
         return written("action_id", row, 200)
 
     @blp.doc(**doc(summary="Delete an action",
@@ -60,5 +60,5 @@ class ActionItem(MethodView):
                               **PRECONDITION}))
     def delete(self, action_id):
         me = current_identity()
-        documents.delete(Action, me.user_id, action_id, if_match())
+        documents.delete(Action, me.user_scope(), action_id, if_match())
         return no_content()

@@ -20,7 +20,7 @@ class Backups(MethodView):
                    responses={200: ("The page", envelope("backups", "Backup")), **COMMON_ERRORS}))
     def get(self, args):
         me = current_identity()
-        rows = documents.list_docs(Backup, me.user_id, search_from_request(args),
+        rows = documents.list_docs(Backup, me.user_scope(), search_from_request(args),
                                    args["limit"], args["offset"])
         return listing("backups", rows)
 
@@ -32,7 +32,7 @@ class Backups(MethodView):
                               409: ("Already recorded", ERROR), **COMMON_ERRORS}))
     def post(self):
         me = current_identity()
-        row = backups.create_backup(me.user_id, me.user_name, request_json())
+        row = backups.create_backup(me.user_scope(), me.user_name, request_json())
         return created("backup_id", row.backup_id)
 
 
@@ -55,12 +55,12 @@ class BackupItem(MethodView):
                                                     404: ("No such backup", ERROR)}))
     def get(self, backup_id):
         me = current_identity()
-        return item(documents.get(Backup, me.user_id, backup_id))
+        return item(documents.get(Backup, me.user_scope(), backup_id))
 
     @blp.doc(**doc(summary="Forget a backup's metadata",
                    responses={204: ("Deleted", None), 404: ("No such backup", ERROR),
                               **PRECONDITION}))
     def delete(self, backup_id):
         me = current_identity()
-        documents.delete(Backup, me.user_id, backup_id, if_match())
+        documents.delete(Backup, me.user_scope(), backup_id, if_match())
         return no_content()

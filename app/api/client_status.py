@@ -24,4 +24,4 @@ STATUS = {
                           **COMMON_ERRORS}))
 def client_status(client_id):
     me = current_identity()
-    return json_response(last_seen.status(me.user_id, client_id))
+    return json_response(last_seen.status(me.user_scope(), client_id))

@@ -17,7 +17,7 @@ class Clients(MethodView):
                    responses={200: ("The page", envelope("clients", "Client")), **COMMON_ERRORS}))
     def get(self, args):
         me = current_identity()
-        rows = documents.list_docs(Client, me.user_id, search_from_request(args),
+        rows = documents.list_docs(Client, me.user_scope(), search_from_request(args),
                                    args["limit"], args["offset"])
         return listing("clients", rows)
 
@@ -26,7 +26,7 @@ class Clients(MethodView):
                               409: ("Already registered", ERROR), **COMMON_ERRORS}))
     def post(self):
         me = current_identity()
-        row = clients.register(me.user_id, request_json())
+        row = clients.register(me.user_scope(), request_json())
         return created("client_id", row.client_id)
 
 
@@ -36,7 +36,7 @@ class ClientItem(MethodView):
                                                     404: ("No such client", ERROR)}))
     def get(self, client_id):
         me = current_identity()
-        return item(documents.get(Client, me.user_id, client_id))
+        return item(documents.get(Client, me.user_scope(), client_id))
 
     @blp.doc(**doc(summary="Update a client's description, hostname or capabilities",
                    body="ClientPatch",
@@ -45,7 +45,7 @@ class ClientItem(MethodView):
                               **COMMON_ERRORS}))
     def patch(self, client_id):
         me = current_identity()
-        row = clients.update(me.user_id, client_id, request_json(), if_match())
+        row = clients.update(me.user_scope(), client_id, request_json(), if_match())
         return written("client_id", row, 200)
 
     @blp.doc(**doc(summary="Unregister a client",
@@ -53,5 +53,5 @@ class ClientItem(MethodView):
                               **PRECONDITION}))
     def delete(self, client_id):
         me = current_identity()
-        documents.delete(Client, me.user_id, client_id, if_match())
+        documents.delete(Client, me.user_scope(), client_id, if_match())
         return no_content()

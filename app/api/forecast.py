@@ -73,7 +73,7 @@ def iso(moment) -> str:
                           **COMMON_ERRORS}))
 def job_forecast(args, job_id):
     me = current_identity()
-    row = documents.get(Job, me.user_id, job_id)
+    row = documents.get(Job, me.user_scope(), job_id)
     answer = forecast.job_forecast(row.doc, args["count"])
     answer["forecast"] = [iso(t) for t in answer["forecast"]]
     return json_response({"job_id": row.job_id, **answer})
@@ -88,7 +88,7 @@ def job_forecast(args, job_id):
 def fleet_forecast(args):
     me = current_identity()
     now = schedules.utc_now()
-    entries, more = forecast.upcoming_with_more(me.user_id, args["hours"], now, args["limit"])
+    entries, more = forecast.upcoming_with_more(me.user_scope(), args["hours"], now, args["limit"])
     return json_response({
         "from": iso(now), "to": iso(now + timedelta(hours=args["hours"])),
         "timezone": schedules.zone().key, "truncated": more,

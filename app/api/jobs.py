@@ -28,8 +28,8 @@ class Jobs(MethodView):
         search = search_from_request(args)
         polled = last_seen.polled_client_id(search)
         if polled:  # an agent polling its jobs: it is alive (written at most once a minute)
-            last_seen.touch(me.user_id, polled)
-        rows = documents.list_docs(Job, me.user_id, search, args["limit"], args["offset"])
+            last_seen.touch(me.user_scope(), polled)
+        rows = documents.list_docs(Job, me.user_scope(), search, args["limit"], args["offset"])
         return listing("jobs", rows)
 
     @blp.doc(**doc(summary="Create a job", body="JobCreate",
@@ -37,7 +37,7 @@ class Jobs(MethodView):
                               422: ("The client cannot run it", ERROR), **COMMON_ERRORS}))
     def post(self):
         me = current_identity()
-        row = jobs.create(me.user_id, request_json())
+        row = jobs.create(me.user_scope(), request_json())
         return created("job_id", row.job_id)
 
 
@@ -47,14 +47,14 @@ class JobItem(MethodView):
                                                  404: ("No such job", ERROR)}))
     def get(self, job_id):
         me = current_identity()
-        return item(documents.get(Job, me.user_id, job_id))
+        return item(documents.get(Job, me.user_scope(), job_id))
 
     @blp.doc(**doc(summary="Create or replace the job with this id", body="JobCreate",
                    responses={201: ("Stored", id_answer("job_id", True)), **PRECONDITION,
                               422: ("The client cannot run it", ERROR), **COMMON_ERRORS}))
     def post(self, job_id):
         me = current_identity()
-        row = jobs.replace(me.user_id, job_id, request_json(), if_match())
+        row = jobs.replace(me.user_scope(), job_id, request_json(), if_match())
         return written("job_id", row, 201)
 
     @blp.doc(**doc(summary="Merge changes into a job (recursive merge)", body="JobPatch",
@@ -63,7 +63,7 @@ class JobItem(MethodView):
                               412: ("If-Match names another version", ERROR), **COMMON_ERRORS}))
     def patch(self, job_id):
         me = current_identity()
-        row = jobs.patch(me.user_id, job_id, request_json(), if_match())
+        row = jobs.patch(me.user_scope(), job_id, request_json(), if_match())
         return written("job_id", row, 200)
 
     @blp.doc(**doc(summary="Delete a job",
@@ -71,7 +71,7 @@ class JobItem(MethodView):
                               **PRECONDITION}))
     def delete(self, job_id):
         me = current_identity()
-        jobs.delete(me.user_id, job_id, if_match())
+        jobs.delete(me.user_scope(), job_id, if_match())
         return no_content()
 
 
@@ -82,5 +82,5 @@ class JobItem(MethodView):
                           404: ("No such job", ERROR), **PRECONDITION, **COMMON_ERRORS}))
 def job_event(job_id):
     me = current_identity()
-    result = jobs.send_event(me.user_id, job_id, request_json(), if_match())
+    result = jobs.send_event(me.user_scope(), job_id, request_json(), if_match())
     return json_response({"result": result}, 202)

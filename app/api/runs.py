@@ -38,10 +38,10 @@ RUNS = {"type": "object", "required": ["runs"],
                           **COMMON_ERRORS}))
 def job_runs(args, job_id):
     me = current_identity()
-    row = documents.get(Job, me.user_id, job_id)
-    page, next_before = runs.runs_page(me.user_id, row.job_id, args["limit"], args.get("before"))
+    row = documents.get(Job, me.user_scope(), job_id)
+    page, next_before = runs.runs_page(row.project_id, row.job_id, args["limit"], args.get("before"))
     return json_response({
         "runs": [runs.view(run) for run in page],
         "next_before": next_before,
-        "last_run": runs.view(runs.last_run(me.user_id, row.job_id)),
-        "last_success": runs.view(runs.last_success(me.user_id, row.job_id))})
+        "last_run": runs.view(runs.last_run(row.project_id, row.job_id)),
+        "last_success": runs.view(runs.last_success(row.project_id, row.job_id))})

@@ -38,7 +38,7 @@ class Sessions(MethodView):
                               **COMMON_ERRORS}))
     def get(self, args):
         me = current_identity()
-        rows = documents.list_docs(Session, me.user_id, search_from_request(args),
+        rows = documents.list_docs(Session, me.user_scope(), search_from_request(args),
                                    args["limit"], args["offset"])
         return listing("sessions", rows)
 
@@ -48,7 +48,7 @@ class Sessions(MethodView):
                    responses={201: ("Created", id_answer("session_id")), **COMMON_ERRORS}))
     def post(self):
         me = current_identity()
-        row = sessions.create(me.user_id, request_json())
+        row = sessions.create(me.user_scope(), request_json())
         return created("session_id", row.session_id)
 
 
@@ -58,7 +58,7 @@ class SessionItem(MethodView):
                                                      404: ("No such session", ERROR)}))
     def get(self, session_id):
         me = current_identity()
-        return item(documents.get(Session, me.user_id, session_id))
+        return item(documents.get(Session, me.user_scope(), session_id))
 
     @blp.doc(**doc(summary="Create or replace the session with this id", body="SessionReplace",
                    description="Its jobs stay those added with PUT .../jobs/{job_id}.",
@@ -67,7 +67,7 @@ class SessionItem(MethodView):
                               **COMMON_ERRORS}))
     def post(self, session_id):
         me = current_identity()
-        row = sessions.replace(me.user_id, session_id, request_json(), if_match())
+        row = sessions.replace(me.user_scope(), session_id, request_json(), if_match())
         return written("session_id", row, 201)
 
     @blp.doc(**doc(summary="Merge changes into a session (recursive merge)",
@@ -78,7 +78,7 @@ class SessionItem(MethodView):
                               **COMMON_ERRORS}))
     def patch(self, session_id):
         me = current_identity()
-        row = sessions.patch(me.user_id, session_id, request_json(), if_match())
+        row = sessions.patch(me.user_scope(), session_id, request_json(), if_match())
         return written("session_id", row, 200)
 
     @blp.doc(**doc(summary="Delete a session (its jobs are detached, not deleted)",
@@ -86,7 +86,7 @@ class SessionItem(MethodView):
                               **PRECONDITION}))
     def delete(self, session_id):
         me = current_identity()
-        sessions.delete(me.user_id, session_id, if_match())
+        sessions.delete(me.user_scope(), session_id, if_match())
         return no_content()
 
 
@@ -99,7 +99,7 @@ class SessionJob(MethodView):
                               **PRECONDITION, **COMMON_ERRORS}))
     def put(self, session_id, job_id):
         me = current_identity()
-        sessions.add_job(me.user_id, session_id, job_id, if_match())
+        sessions.add_job(me.user_scope(), session_id, job_id, if_match())
         return no_content()
 
     @blp.doc(**doc(summary="Remove a job from the session (the job is stopped)",
@@ -107,7 +107,7 @@ class SessionJob(MethodView):
                               **PRECONDITION, **COMMON_ERRORS}))
     def delete(self, session_id, job_id):
         me = current_identity()
-        sessions.remove_job(me.user_id, session_id, job_id, if_match())
+        sessions.remove_job(me.user_scope(), session_id, job_id, if_match())
         return no_content()
 
 
@@ -122,4 +122,4 @@ class SessionJob(MethodView):
                           405: ("Unknown action", ERROR), **COMMON_ERRORS}))
 def session_action(session_id):
     me = current_identity()
-    return json_response(sessions.act(me.user_id, session_id, request_json(), if_match()), 202)
+    return json_response(sessions.act(me.user_scope(), session_id, request_json(), if_match()), 202)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import ApiToken, OperatorSession, User
 from .. import clock
+from ..models.user import new_owner_id
 from ..services.errors import BadRequest, Conflict, NotFound
 from . import passwords, sessions
 
@@ -41,9 +42,12 @@ def count() -> int:
     return db.session.scalar(select(func.count()).select_from(User))
 
 
-def create(username: str, password: str, is_admin: bool = False, user_id: str | None = None) -> User:
+def create(username: str, password: str, is_admin: bool = False, user_id: str | None = None,
+           project_id: str | None = None) -> User:
     """`user_id` is normally generated; give one to let an operator see documents that
-    already belong to that owner (e.g. a Keystone user id, or an id used in noauth mode)."""
+    already belong to that owner (e.g. a Keystone user id, or an id used in noauth mode).
+    `project_id` is the project the account works in; by default one of its own (its user
+    id), so accounts are isolated unless several are given the same project."""
     if not isinstance(username, str) or not USERNAME.fullmatch(username):
         raise BadRequest("A username is 1 to 150 letters, digits and . _ @ -, starting with "
                          "a letter or digit", errors={"username": "invalid"})
@@ -51,14 +55,17 @@ def create(username: str, password: str, is_admin: bool = False, user_id: str | 
     if user_id is not None and not OWNER_ID.fullmatch(user_id):
         raise BadRequest("An owner id is 1 to 255 letters, digits, _ and -",
                          errors={"user_id": "invalid"})
+    if project_id is not None and not OWNER_ID.match(project_id):
+        raise BadRequest("A project id is 1 to 255 letters, digits, _ and -",
+                         errors={"project_id": "invalid"})
     if find(username) is not None:
         raise Conflict(f"An operator named {username!r} already exists")
     if user_id is not None and db.session.scalar(select(User).where(User.user_id == user_id)):
         raise Conflict(f"Another operator already has the owner id {user_id!r}")
     user = User(username=username, password_hash=passwords.hash_password(password),
                 is_admin=bool(is_admin))
-    if user_id is not None:
-        user.user_id = user_id
+    user.user_id = user_id or new_owner_id()
+    user.project_id = project_id or user.user_id
     db.session.add(user)
     db.session.flush()
     return user

@@ -5,8 +5,12 @@ from dataclasses import dataclass, field
 from flask import current_app, g, request
 
 from ..services.errors import TooManyRequests, Unauthorized
+from ..services.scope import Scope, per_user
 
 _ID = re.compile(r"^[\w-]{1,255}$")
+
+
+PRIVILEGED_ROLES = ("admin", "service")
 
 
 @dataclass(frozen=True)
@@ -14,6 +18,35 @@ class Identity:
     user_id: str
     user_name: str | None = None
     roles: tuple = field(default_factory=tuple)
+    #: the caller's project: the token's (keystone), the account's (token), X-Project-Id
+    #: or the user id (noauth)
+    project_id: str = ""
+
+    def __post_init__(self):
+        if not self.project_id:
+            object.__setattr__(self, "project_id", self.user_id)
+
+    @property
+    def privileged(self) -> bool:
+        """Admin or service: may address any project through v2 (DECISIONS.md)."""
+        return any(role in PRIVILEGED_ROLES for role in self.roles)
+
+    def user_scope(self) -> Scope:
+        """What v1 reads and writes for this caller: its own documents."""
+        return per_user(self.user_id, self.project_id, self.privileged)
+
+
+def _roles() -> tuple:
+    return tuple(r.strip().lower() for r in request.headers.get("X-Roles", "").split(",")
+                 if r.strip())
+
+
+def _project(default: str) -> str:
+    """X-Project-Id when it is a clean id; absent, the default (a malformed one is
+    refused later, when a v2 path names a project)."""
+    project_id = (request.headers.get("X-Project-Id")
+                  or request.headers.get("X-Tenant-Id") or "").strip()
+    return project_id if _ID.match(project_id) else default
 
 
 def _noauth() -> Identity | None:
@@ -21,7 +54,8 @@ def _noauth() -> Identity | None:
     user_id = request.headers.get("X-User-Id", "").strip()
     if not _ID.fullmatch(user_id):
         return None
-    return Identity(user_id, request.headers.get("X-User-Name") or None)
+    return Identity(user_id, request.headers.get("X-User-Name") or None, _roles(),
+                    _project(user_id))
 
 
 def _bearer() -> str | None:
@@ -40,7 +74,8 @@ def _token() -> Identity | None:
     if found is None:
         return None
     user = found[1]
-    return Identity(user.user_id, user.username, ("admin",) if user.is_admin else ())
+    return Identity(user.user_id, user.username, ("admin",) if user.is_admin else (),
+                    user.project_id)
 
 
 def check_token(plain: str | None):
@@ -79,9 +114,8 @@ def _keystone() -> Identity | None:
     user_id = request.headers.get("X-User-Id", "").strip()
     if not _ID.fullmatch(user_id):
         return None
-    roles = tuple(r.strip().lower() for r in request.headers.get("X-Roles", "").split(",")
-                  if r.strip())
-    return Identity(user_id, request.headers.get("X-User-Name") or None, roles)
+    return Identity(user_id, request.headers.get("X-User-Name") or None, _roles(),
+                    _project(user_id))
 
 
 RESOLVERS = {"noauth": _noauth, "token": _token, "keystone": _keystone}

@@ -28,17 +28,21 @@ def _when(value) -> str:
 @click.option("--password", help="The password (prompted for when omitted).")
 @click.option("--user-id", help="Owner id to use instead of a new one, e.g. the Keystone user "
                                 "id whose documents this operator should see.")
-def create_user(username, admin, password, user_id):
+@click.option("--project", "project_id",
+              help="The project the operator works in (default: one of its own). Accounts "
+                   "given the same project share its documents through v2 and the dashboard.")
+def create_user(username, admin, password, user_id, project_id):
     """Create an operator account."""
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = accounts.create(username, password, is_admin=admin, user_id=user_id)
+        user = accounts.create(username, password, is_admin=admin, user_id=user_id,
+                               project_id=project_id)
     except ServiceError as exc:
         _fail(exc)
     db.session.commit()
-    click.echo(f"created operator {user.username} (owner id {user.user_id}"
-               f"{', admin' if user.is_admin else ''})")
+    click.echo(f"created operator {user.username} (owner id {user.user_id}, project "
+               f"{user.project_id}{', admin' if user.is_admin else ''})")
 
 
 @users_cli.command("list")
@@ -48,10 +52,10 @@ def list_users():
     if not rows:
         click.echo("no operators yet: flask --app wsgi users create NAME")
         return
-    click.echo(f"{'USERNAME':<24} {'OWNER ID':<34} {'ADMIN':<6} CREATED (UTC)")
+    click.echo(f"{'USERNAME':<24} {'OWNER ID':<34} {'PROJECT':<34} {'ADMIN':<6} CREATED (UTC)")
     for user in rows:
-        click.echo(f"{user.username:<24} {user.user_id:<34} {'yes' if user.is_admin else 'no':<6} "
-                   f"{_when(user.created_at)}")
+        click.echo(f"{user.username:<24} {user.user_id:<34} {user.project_id:<34} "
+                   f"{'yes' if user.is_admin else 'no':<6} {_when(user.created_at)}")
 
 
 @users_cli.command("set-password")

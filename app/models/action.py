@@ -15,7 +15,9 @@ class Action(DocumentMixin, db.Model):
     action_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
 
     __table_args__ = (
-        Index("uq_actions_user_action", "user_id", "action_id", unique=True),
+        # ids are unique per project; v1 looks them up per user
+        Index("uq_actions_project_action", "project_id", "action_id", unique=True),
+        Index("ix_actions_user_action", "user_id", "action_id"),
     )
 
     SEARCH_COLUMNS = {"action_id": "action_id"}

@@ -27,7 +27,11 @@ class Backup(DocumentMixin, db.Model):
     job_id: Mapped[str | None] = mapped_column(IdString(255))
 
     __table_args__ = (
-        Index("uq_backups_user_id_hash", "user_id", "id_hash", unique=True),
+        # ids are unique per project; v1 looks them up per user
+        Index("uq_backups_project_id_hash", "project_id", "id_hash", unique=True),
+        Index("ix_backups_user_id_hash", "user_id", "id_hash"),
+        Index("ix_backups_project_time_stamp", "project_id", "time_stamp"),
+        Index("ix_backups_project_hostname", "project_id", "hostname"),
         Index("ix_backups_user_container_host", "user_id", "container", "hostname"),
         Index("ix_backups_user_hostname", "user_id", "hostname"),
         Index("ix_backups_user_backup_name", "user_id", "backup_name"),

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Boolean, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -18,10 +18,16 @@ class Client(DocumentMixin, db.Model):
     hostname: Mapped[str | None] = mapped_column(IdString(255))
     # When the agent last registered or polled; kept out of the document agents read back.
     last_seen: Mapped[datetime | None] = mapped_column(Timestamp())
+    # A central scheduler's client (v2 `is_central`): privileged callers of every project see it.
+    is_central: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     __table_args__ = (
-        Index("uq_clients_user_client", "user_id", "client_id", unique=True),
+        # ids are unique per project; v1 looks them up per user
+        Index("uq_clients_project_client", "project_id", "client_id", unique=True),
+        Index("ix_clients_user_client", "user_id", "client_id"),
+        Index("ix_clients_central", "is_central"),
         Index("ix_clients_user_last_seen", "user_id", "last_seen"),  # silent clients
+        Index("ix_clients_project_last_seen", "project_id", "last_seen"),
     )
 
     SEARCH_COLUMNS = {"client_id": "client_id", "client.client_id": "client_id",
@@ -32,3 +38,4 @@ class Client(DocumentMixin, db.Model):
         self.client_id = info["client_id"]
         hostname = info.get("hostname")
         self.hostname = hostname if isinstance(hostname, str) else None
+        self.is_central = info.get("is_central") is True

@@ -1,4 +1,4 @@
-"""What every stored v1 document shares: an owner, a version counter, the JSON document
+"""What every stored document shares: an owner and its project, a version counter, the JSON document
 and the columns derived from it for indexed filtering."""
 import copy
 from datetime import datetime
@@ -10,6 +10,9 @@ from ..clock import utcnow
 from .types import IdString, JSONText, PrimaryKey, Timestamp
 
 
+def owner_project(context) -> str:
+    return context.get_current_parameters()["user_id"]
+
 
 class DocumentMixin:
     #: key of the document's id inside the JSON document, e.g. "job_id"
@@ -20,6 +23,11 @@ class DocumentMixin:
     # pk gives the stable creation order that offset paging relies on
     pk: Mapped[int] = mapped_column(PrimaryKey(), primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
+    # The project the document belongs to (DECISIONS.md "Projects and v2"): v2 reads by it,
+    # v1 by user_id. Services always stamp it; a row inserted without one (old scripts,
+    # benches) gets its owner's own project, the user id.
+    project_id: Mapped[str] = mapped_column(IdString(255), nullable=False,
+                                            default=owner_project)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     doc: Mapped[dict] = mapped_column(JSONText(), nullable=False)
     created_at: Mapped[datetime] = mapped_column(Timestamp(), nullable=False, default=utcnow)

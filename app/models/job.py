@@ -44,10 +44,16 @@ class Job(DocumentMixin, db.Model):
     last_failure_at: Mapped[datetime | None] = mapped_column(Timestamp())
 
     __table_args__ = (
-        Index("uq_jobs_user_job", "user_id", "job_id", unique=True),
-        # The agent's poll: user + client_id, status filtered, ordered by pk (the
-        # secondary index carries the primary key, so the order comes from the index).
+        # ids are unique per project; v1 looks them up per user
+        Index("uq_jobs_project_job", "project_id", "job_id", unique=True),
+        Index("ix_jobs_user_job", "user_id", "job_id"),
+        # The agent's poll: user (v1) or project (v2) + client_id, status filtered, ordered
+        # by pk (the secondary index carries the primary key, so the order comes from it).
         Index("ix_jobs_user_client", "user_id", "client_id"),
+        Index("ix_jobs_project_client", "project_id", "client_id"),
+        Index("ix_jobs_project_status", "project_id", "status"),
+        Index("ix_jobs_project_session", "project_id", "session_id"),
+        Index("ix_jobs_project_next_run", "project_id", "next_run_at"),
         Index("ix_jobs_user_status", "user_id", "status"),
         Index("ix_jobs_user_session", "user_id", "session_id"),
         # "what runs next": an index range on the caller's jobs, in fire-time order

@@ -4,6 +4,7 @@ from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .document import owner_project
 from .types import IdString, JSONText, PrimaryKey, Timestamp
 
 
@@ -15,7 +16,10 @@ class Run(db.Model):
     __tablename__ = "runs"
 
     pk: Mapped[int] = mapped_column(PrimaryKey(), primary_key=True, autoincrement=True)
+    # the job's project and owner: a run belongs to the job (project_id, job_id)
     user_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
+    project_id: Mapped[str] = mapped_column(IdString(255), nullable=False,
+                                            default=owner_project)
     job_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
     client_id: Mapped[str | None] = mapped_column(IdString(255))
     started_at: Mapped[datetime] = mapped_column(Timestamp(), nullable=False)
@@ -29,8 +33,8 @@ class Run(db.Model):
 
     __table_args__ = (
         # a job's runs newest first (pk order), its open run, its last success
-        Index("ix_runs_user_job", "user_id", "job_id", "pk"),
-        Index("ix_runs_user_job_result", "user_id", "job_id", "result"),
+        Index("ix_runs_project_job", "project_id", "job_id", "pk"),
+        Index("ix_runs_project_job_result", "project_id", "job_id", "result"),
         Index("ix_runs_started_at", "started_at"),
     )
 

@@ -21,7 +21,10 @@ class Session(DocumentMixin, db.Model):
     round_started_at: Mapped[datetime | None] = mapped_column(Timestamp())
 
     __table_args__ = (
-        Index("uq_sessions_user_session", "user_id", "session_id", unique=True),
+        # ids are unique per project; v1 looks them up per user
+        Index("uq_sessions_project_session", "project_id", "session_id", unique=True),
+        Index("ix_sessions_user_session", "user_id", "session_id"),
+        Index("ix_sessions_project_status", "project_id", "status"),
         Index("ix_sessions_user_status", "user_id", "status"),
         Index("ix_sessions_user_round", "user_id", "round_started_at"),
     )

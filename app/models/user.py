@@ -25,6 +25,9 @@ class User(UserMixin, db.Model):
     user_id: Mapped[str] = mapped_column(IdString(255), nullable=False, default=new_owner_id)
     username: Mapped[str] = mapped_column(IdString(150), nullable=False)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    # The project its documents, its agents' and its dashboard belong to; by default one of
+    # the account's own (its user_id). Several accounts may share one.
+    project_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
     is_admin: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = mapped_column(Timestamp(), nullable=False, default=utcnow)
     #: set while the operator is disabled: no sign-in, no session, no token works
@@ -40,6 +43,7 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         Index("uq_users_username", "username", unique=True),
         Index("uq_users_user_id", "user_id", unique=True),
+        Index("ix_users_project", "project_id"),
     )
 
     @property

@@ -3,6 +3,7 @@ from ..models import Backup
 from . import documents, runs
 from .errors import BadRequest, Conflict
 from .schemas import BACKUP_METADATA
+from .scope import Scope
 from .validation import require_object, validate
 
 
@@ -15,7 +16,7 @@ def backup_id_for(meta: dict) -> str:
     return f"{meta['container']}_{hostname}_{meta['backup_name']}_{time_stamp}_{level}"
 
 
-def create_backup(user_id: str, user_name: str | None, body) -> Backup:
+def create_backup(scope: Scope, user_name: str | None, body) -> Backup:
     meta = require_object(body, "backup metadata")
     validate(BACKUP_METADATA, meta, "Bad Data Format")
     missing = []
@@ -27,11 +28,9 @@ def create_backup(user_id: str, user_name: str | None, body) -> Backup:
         raise BadRequest("Bad Data Format: missing " + ", ".join(missing),
                          errors={name: "is required" for name in missing})
     backup_id = backup_id_for(meta)
-    if documents.find(Backup, user_id, backup_id) is not None:
+    if documents.find(Backup, scope, backup_id) is not None:
         raise Conflict(f"Backup data already existing with ID {backup_id}")
-    row = Backup(user_id=user_id)
-    row.set_doc({"backup_id": backup_id, "user_id": user_id, "user_name": user_name,
-                 "backup_metadata": meta})
-    documents.add(row)
+    row = documents.new(Backup, scope, {"backup_id": backup_id, "user_id": scope.user_id,
+                                        "user_name": user_name, "backup_metadata": meta})
     runs.attach_backup(row)  # a backup of a running job joins that run's history
     return row

@@ -8,42 +8,42 @@ from . import documents
 from .errors import BadRequest, Conflict, Unprocessable
 from .merge import deep_merge
 from .schemas import CLIENT_INFO, CLIENT_PATCH
+from .scope import Scope
 from .validation import require_object, validate
 
 CAPABILITIES = (("action", "supported_actions"), ("mode", "supported_modes"),
                 ("storage", "supported_storages"), ("engine", "supported_engines"))
 
 
-def register(user_id: str, body) -> Client:
+def register(scope: Scope, body) -> Client:
     info = copy.deepcopy(require_object(body, "client"))
     validate(CLIENT_INFO, info)
-    if documents.find(Client, user_id, info["client_id"]) is not None:
+    if documents.find(Client, scope, info["client_id"]) is not None:
         raise Conflict(f"Client already registered with ID {info['client_id']}")
     info.setdefault("uuid", uuid.uuid4().hex)
-    row = Client(user_id=user_id, last_seen=clock.utcnow())
-    row.set_doc({"client": info, "user_id": user_id})
-    return documents.add(row)
+    return documents.new(Client, scope, {"client": info, "user_id": scope.user_id},
+                         last_seen=clock.utcnow())
 
 
-def update(user_id: str, client_id: str, body, if_match=None) -> Client:
+def update(scope: Scope, client_id: str, body, if_match=None) -> Client:
     patch = copy.deepcopy(require_object(body, "client update"))
     if patch.get("client_id", client_id) != client_id:
         raise BadRequest("client_id cannot be changed", errors={"client_id": "cannot be changed"})
     patch.pop("client_id", None)
     validate(CLIENT_PATCH, patch)
-    row = documents.get(Client, user_id, client_id, for_update=True)
+    row = documents.get(Client, scope, client_id, for_update=True)
     documents.check_if_match(row, if_match)
     doc = copy.deepcopy(row.doc)
     doc["client"] = deep_merge(doc.get("client") or {}, patch)
     return documents.write(row, doc)
 
 
-def check_capabilities(user_id: str, client_id: str | None, job_actions: list) -> None:
+def check_capabilities(scope: Scope, client_id: str | None, job_actions: list) -> None:
     """A registered client that declares capabilities cannot be given a job it cannot
     run (422). Unregistered clients and missing lists accept anything."""
     if not client_id:
         return
-    client = documents.find(Client, user_id, client_id)
+    client = documents.find(Client, scope, client_id)
     if client is None:
         return
     info = client.doc.get("client") or {}

@@ -5,7 +5,7 @@ nothing is written back into the job documents (DECISIONS.md, Jobs). Beside each
 `jobs.next_run_at` holds the job's first fire time at or after its last write (set by
 Job.sync_columns -> next_run_at(), registered below), so the fleet forecast reads only the
 jobs whose next_run_at falls before the window's end, in that order, through the index
-(user_id, next_run_at), and stops reading as soon as it has `limit` fire times.
+(user_id or project_id, next_run_at), and stops reading as soon as it has `limit` fire times.
 
 Rows whose next_run_at has passed (the job fired, or its date passed, with no write since;
 agents PATCH after every run, so these are few) are still read -- a passed value is still a
@@ -24,6 +24,7 @@ from ..extensions import db
 from ..models import Job, Setting
 from ..models.job import use_next_run_rule
 from . import schedules
+from .scope import Scope
 
 log = logging.getLogger(__name__)
 
@@ -257,13 +258,13 @@ def _refresh(stale: list) -> None:
 
 # --- the fleet forecast --------------------------------------------------------------------
 
-def active_jobs(user_id: str):
+def active_jobs(scope: Scope):
     """The caller's jobs their agents will run, each document loaded once: plain rows
     (.pk, .job_id, .client_id, .status, .event, .result, .doc), not ORM objects, which
     cost three times as much to build for a fleet of 10,000 jobs."""
     stmt = (select(Job.pk, Job.job_id, Job.client_id, Job.status, Job.event, Job.result,
                    Job.doc)
-            .where(Job.user_id == user_id, _active_clause()).order_by(Job.pk))
+            .where(scope.where(Job), _active_clause()).order_by(Job.pk))
     return db.session.execute(stmt).all()
 
 
@@ -271,12 +272,12 @@ _ROW_COLUMNS = (Job.pk, Job.job_id, Job.client_id, Job.status, Job.event, Job.re
                 Job.version, Job.next_run_at, Job.doc)
 
 
-def window_statement(user_id: str, low: datetime | None, high: datetime, after=None,
+def window_statement(scope: Scope, low: datetime | None, high: datetime, after=None,
                      size: int = _BATCH, low_inclusive: bool = False):
     """One batch of the caller's jobs with low < next_run_at <= high (naive UTC), in
     (next_run_at, pk) order after the row `after` (next_run_at, pk): an index range on
-    ix_jobs_user_next_run."""
-    stmt = select(*_ROW_COLUMNS).where(Job.user_id == user_id, Job.next_run_at <= high)
+    ix_jobs_user_next_run (v1) or ix_jobs_project_next_run."""
+    stmt = select(*_ROW_COLUMNS).where(scope.where(Job), Job.next_run_at <= high)
     if low is not None:
         stmt = stmt.where(Job.next_run_at >= low if low_inclusive else Job.next_run_at > low)
     if after is not None:
@@ -286,35 +287,35 @@ def window_statement(user_id: str, low: datetime | None, high: datetime, after=N
     return stmt.order_by(Job.next_run_at, Job.pk).limit(size)
 
 
-def _batches(user_id, low, high, first_batch, low_inclusive=False):
+def _batches(scope, low, high, first_batch, low_inclusive=False):
     """The rows of window_statement, fetched in growing keyset batches, so a caller that
     stops early (the overview wants 10) reads a few rows, not the whole window."""
     last, size = None, max(first_batch, 16)
     while True:
         rows = db.session.execute(
-            window_statement(user_id, low, high, last, size, low_inclusive)).all()
+            window_statement(scope, low, high, last, size, low_inclusive)).all()
         yield from rows
         if len(rows) < size:
             return
         last, size = (rows[-1].next_run_at, rows[-1].pk), min(size * 4, 4000)
 
 
-def _rows(user_id: str, now: datetime, until: datetime, first_batch: int):
+def _rows(scope: Scope, now: datetime, until: datetime, first_batch: int):
     """(bound, row) for the jobs that may fire in [now, until], where no fire time of this
     row or of any row after it comes before `bound` (time, pk); None: read it in any case.
     1. rows whose next_run_at has passed (up to now): few, all read (and refreshed);
     2. DUE_NOW rows, in pk order: each fires at now, so (now, pk) bounds them;
     3. the rest in (next_run_at, pk) order: their stored time bounds them."""
     naive_now, naive_until = _naive(now), _naive(until)
-    for row in _batches(user_id, DUE_NOW, naive_now, _BATCH):
+    for row in _batches(scope, DUE_NOW, naive_now, _BATCH):
         yield None, row
-    for row in _batches(user_id, DUE_NOW, DUE_NOW, first_batch, low_inclusive=True):
+    for row in _batches(scope, DUE_NOW, DUE_NOW, first_batch, low_inclusive=True):
         yield (now, row.pk), row
-    for row in _batches(user_id, naive_now, naive_until, first_batch):
+    for row in _batches(scope, naive_now, naive_until, first_batch):
         yield (_aware(row.next_run_at), row.pk), row
 
 
-def upcoming_with_more(user_id: str, hours: float, now: datetime | None = None,
+def upcoming_with_more(scope: Scope, hours: float, now: datetime | None = None,
                        limit: int | None = None):
     """([(fire time UTC, job row)] in time order, whether more fire times follow)."""
     now = schedules.utc_now(now)
@@ -323,11 +324,11 @@ def upcoming_with_more(user_id: str, hours: float, now: datetime | None = None,
     if not zone_in_step(tz):
         log.warning("jobs.next_run_at was computed in another SCHEDULE_TIMEZONE: forecasting "
                     "from every job's schedule until `flask jobs refresh-next-run` has run")
-        return _upcoming_by_scan(user_id, now, until, tz, limit)
+        return _upcoming_by_scan(scope, now, until, tz, limit)
     shared: dict[tuple, _FireTimes | None] = {}
     heap, out, stale = [], [], []
     naive_now = _naive(now)
-    rows = _rows(user_id, now, until, (limit or _BATCH) + 1)
+    rows = _rows(scope, now, until, (limit or _BATCH) + 1)
     pending = next(rows, None)
     while True:
         # Read rows until the earliest (time, pk) in hand comes before anything an unread
@@ -371,12 +372,12 @@ def _times_of(row, shared: dict, now, until, tz):
     return iter(shared[key]) if shared[key] is not None else iter(())
 
 
-def _upcoming_by_scan(user_id: str, now, until, tz, limit):
+def _upcoming_by_scan(scope: Scope, now, until, tz, limit):
     """Every active job's schedule expanded (no use of next_run_at): the answer while
     stored values were computed in another zone."""
     shared: dict[tuple, _FireTimes | None] = {}
     streams = [_stream(_times_of(row, shared, now, until, tz), row)
-               for row in active_jobs(user_id)]
+               for row in active_jobs(scope)]
     merged = heapq.merge(*streams, key=lambda entry: entry[:2])
     if limit is None:
         return [(fire, row) for fire, _, row in merged], False
@@ -384,9 +385,9 @@ def _upcoming_by_scan(user_id: str, now, until, tz, limit):
     return [(fire, row) for fire, _, row in head[:limit]], len(head) > limit
 
 
-def upcoming(user_id: str, hours: float, now: datetime | None = None,
+def upcoming(scope: Scope, hours: float, now: datetime | None = None,
              limit: int | None = None) -> list[tuple[datetime, object]]:
     """The caller's jobs that fire in the next `hours`, one entry per fire time, in time
     order (at most MAX_COUNT per job, at most `limit` in all). Each job is a row of
     `active_jobs` (.job_id, .client_id, .doc, ...)."""
-    return upcoming_with_more(user_id, hours, now, limit)[0]
+    return upcoming_with_more(scope, hours, now, limit)[0]

@@ -8,6 +8,7 @@ from . import actions, clients, documents, runs, schedules, sessions
 from .errors import BadRequest
 from .merge import deep_merge
 from .schemas import JOB, JOB_PATCH
+from .scope import Scope
 from .validation import body_copy, discard, validate
 
 JOB_EVENTS = ("start", "stop", "abort")
@@ -58,49 +59,45 @@ def _normalise(doc: dict) -> dict:
     return doc
 
 
-def _store_new(user_id: str, doc: dict) -> Job:
-    row = Job(user_id=user_id)
-    row.set_doc(doc)
-    return documents.add(row)
-
-
-def _prepare_full(user_id: str, job_id: str, body: dict) -> dict:
+def _prepare_full(scope: Scope, job_id: str, body: dict) -> dict:
     expand_action_defaults(body)
     body["job_id"] = job_id
-    body["user_id"] = user_id
+    body["user_id"] = scope.user_id
     body.setdefault("job_schedule", {})
     validate(JOB, body)
     schedules.validate_schedule(body["job_schedule"])
     _normalise(body)
-    clients.check_capabilities(user_id, body.get("client_id"), body["job_actions"])
-    actions.materialise(user_id, body["job_actions"])
+    clients.check_capabilities(scope, body.get("client_id"), body["job_actions"])
+    actions.materialise(scope, body["job_actions"])
     return body
 
 
-def create(user_id: str, body) -> Job:
+def create(scope: Scope, body) -> Job:
     doc = _object(body)
     discard(JOB, doc, _IGNORED_KEYS)
     doc["session_id"] = ""  # joins a session only through the session's routes
     schedule = doc.setdefault("job_schedule", {})
     if isinstance(schedule, dict):
         schedule.update(time_created=clock.epoch(), time_started=-1, time_ended=-1)
-    doc = _prepare_full(user_id, uuid.uuid4().hex, doc)
-    return _store_new(user_id, doc)
+    doc = _prepare_full(scope, uuid.uuid4().hex, doc)
+    return documents.new(Job, scope, doc)
 
 
-def replace(user_id: str, job_id: str, body, if_match=None) -> Job:
+def replace(scope: Scope, job_id: str, body, if_match=None) -> Job:
     """POST /v1/jobs/{id}: create or overwrite with a chosen id (§7.8)."""
     doc = _object(body)
     if not doc:
         raise BadRequest("Missing request body")
     discard(JOB, doc, _IGNORED_KEYS)
-    row = documents.find(Job, user_id, job_id, for_update=True)
+    row = documents.find(Job, scope, job_id, for_update=True)
     documents.check_if_match(row, if_match, Job)
     # membership is the session routes' to change: keep the stored one (none when new)
     doc["session_id"] = (row.doc.get("session_id") or "") if row is not None else ""
-    doc = _prepare_full(user_id, job_id, doc)
     if row is None:
-        return _store_new(user_id, doc)
+        documents.check_free(Job, scope, job_id)  # before its actions are stored
+    doc = _prepare_full(scope, job_id, doc)
+    if row is None:
+        return documents.new(Job, scope, doc)
     return _write(row, doc)
 
 
@@ -108,14 +105,14 @@ def _write(row: Job, doc: dict) -> Job:
     """Store a new version and record a run starting or ending (old vs new status/result)."""
     old = row.doc
     documents.write(row, doc)
-    runs.record_change(row.user_id, row.job_id, old, row.doc, job=row)
+    runs.record_change(row, old, row.doc)
     return row
 
 
-def patch(user_id: str, job_id: str, body, if_match=None) -> Job:
+def patch(scope: Scope, job_id: str, body, if_match=None) -> Job:
     changes = _object(body, "job patch")
     discard(JOB_PATCH, changes, _IGNORED_KEYS)
-    row = documents.get(Job, user_id, job_id, for_update=True)
+    row = documents.get(Job, scope, job_id, for_update=True)
     documents.check_if_match(row, if_match)
     expand_action_defaults(changes, row.doc.get("job_actions"))
     validate(JOB_PATCH, changes)
@@ -126,18 +123,18 @@ def patch(user_id: str, job_id: str, body, if_match=None) -> Job:
         if schedules.changed(stored, merged):
             schedules.validate_schedule(merged)
     if "job_actions" in changes:
-        clients.check_capabilities(user_id, changes.get("client_id", row.doc.get("client_id")),
+        clients.check_capabilities(scope, changes.get("client_id", row.doc.get("client_id")),
                                    changes["job_actions"])
-        actions.materialise(user_id, changes["job_actions"])
+        actions.materialise(scope, changes["job_actions"])
     return _write(row, _normalise(deep_merge(row.doc, changes)))
 
 
-def send_event(user_id: str, job_id: str, body, if_match=None) -> str:
+def send_event(scope: Scope, job_id: str, body, if_match=None) -> str:
     """POST /v1/jobs/{id}/event: `{"start"|"stop"|"abort": ...}` (§7.10). Returns the
     result text; only the current `event` decides, never the status."""
     if not isinstance(body, dict) or not body:
         raise BadRequest("Bad event request format")
-    row = documents.get(Job, user_id, job_id, for_update=True)
+    row = documents.get(Job, scope, job_id, for_update=True)
     documents.check_if_match(row, if_match)
     event = next(iter(body))
     if event not in JOB_EVENTS:
@@ -156,8 +153,8 @@ def send_event(user_id: str, job_id: str, body, if_match=None) -> str:
     return "success"
 
 
-def delete(user_id: str, job_id: str, if_match=None) -> None:
+def delete(scope: Scope, job_id: str, if_match=None) -> None:
     # no session may list a job that no longer exists (locks sessions, then the job); a
     # failed If-Match raises after forget_job, and the request rolls its change back
-    sessions.forget_job(user_id, job_id)
-    documents.delete(Job, user_id, job_id, if_match)
+    sessions.forget_job(scope, job_id)
+    documents.delete(Job, scope, job_id, if_match)

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Backup, Client, Job
 from .. import clock
 from . import documents, runs
+from .scope import Scope
 
 # A poll moves last_seen at most this often per client: agents poll every few seconds.
 RESOLUTION = timedelta(seconds=60)
@@ -24,22 +25,21 @@ def polled_client_id(search) -> str | None:
     return None
 
 
-def touch(user_id: str, client_id: str) -> bool:
+def touch(scope: Scope, client_id: str) -> bool:
     """Record that the client was heard from. Reads first, and writes only when the stored
     time is a minute old, with a conditional UPDATE in its own short transaction: polling
     never turns into one write per poll, and two workers cannot both write (the WHERE
     re-checks). Returns whether it wrote."""
     now = clock.utcnow()
     cutoff = now - RESOLUTION
-    stmt = select(Client.last_seen).where(Client.user_id == user_id,
-                                          Client.client_id == client_id)
+    stmt = select(Client.last_seen).where(scope.where(Client), Client.client_id == client_id)
     seen = db.session.execute(stmt).first()
     if seen is None or (seen[0] is not None and seen[0] >= cutoff):
         return False  # not registered, or seen within the last minute
     with db.engine.begin() as connection:
         written = connection.execute(
             update(Client)
-            .where(Client.user_id == user_id, Client.client_id == client_id,
+            .where(scope.where(Client), Client.client_id == client_id,
                    or_(Client.last_seen.is_(None), Client.last_seen < cutoff))
             # the document did not change: keep updated_at (its onupdate would bump it)
             .values(last_seen=now, updated_at=Client.updated_at))
@@ -55,12 +55,12 @@ def _backup_view(row: Backup | None) -> dict | None:
             **{key: meta.get(key) for key in runs.SIZE_KEYS if key in meta}}
 
 
-def status(user_id: str, client_id: str, now: datetime | None = None) -> dict:
+def status(scope: Scope, client_id: str, now: datetime | None = None) -> dict:
     """A client's last_seen, its jobs (with their last run) and its last backup."""
-    client = documents.get(Client, user_id, client_id)
+    client = documents.get(Client, scope, client_id)
     now = now or clock.utcnow()
     jobs = list(db.session.scalars(
-        select(Job).where(Job.user_id == user_id, Job.client_id == client_id)
+        select(Job).where(scope.where(Job), Job.client_id == client_id)
         .order_by(Job.pk).limit(MAX_JOBS + 1)))
     hostname = client.hostname
     # Agents post backups under their hostname; jobs tie them to the client exactly.
@@ -71,9 +71,9 @@ def status(user_id: str, client_id: str, now: datetime | None = None) -> dict:
     last_backup = None
     if clauses:
         last_backup = db.session.scalars(
-            select(Backup).where(Backup.user_id == user_id, or_(*clauses))
+            select(Backup).where(scope.where(Backup), or_(*clauses))
             .order_by(Backup.time_stamp.desc(), Backup.pk.desc()).limit(1)).first()
-    last_runs = runs.last_runs(user_id, job_ids)
+    last_runs = runs.last_runs(client.project_id, job_ids)
     seconds = None
     if client.last_seen is not None:
         seconds = max(0, int((now - client.last_seen).total_seconds()))

@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 from ..models import Backup, Job
 from . import documents, jobs
+from .scope import Scope
 
 # What "saved stopped" means to the freezer scheduler: it only runs a job on a start event.
 STOPPED = {"event": "stop", "status": "stop"}
@@ -25,9 +26,9 @@ def restore_action(backup: Backup, restore_abs_path: str) -> dict:
     return action
 
 
-def create_restore_job(user_id: str, backup_id: str, client_id: str,
+def create_restore_job(scope: Scope, backup_id: str, client_id: str,
                        restore_abs_path: str) -> Job:
-    backup = documents.get(Backup, user_id, backup_id)
+    backup = documents.get(Backup, scope, backup_id)
     action = restore_action(backup, restore_abs_path)
     body = {"description": f"Restore {backup.backup_name} of {backup.hostname} "
                            f"({action.get('restore_from_date', 'latest')}) to {restore_abs_path}",
@@ -35,4 +36,4 @@ def create_restore_job(user_id: str, backup_id: str, client_id: str,
             "job_actions": [{"freezer_action": action, "max_retries": 1,
                              "max_retries_interval": 30, "mandatory": True}],
             "job_schedule": dict(STOPPED)}
-    return jobs.create(user_id, body)
+    return jobs.create(scope, body)

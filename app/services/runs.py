@@ -22,8 +22,8 @@ def _schedule(doc) -> dict:
     return schedule if isinstance(schedule, dict) else {}
 
 
-def open_run(user_id: str, job_id: str, for_update: bool = False) -> Run | None:
-    stmt = (select(Run).where(Run.user_id == user_id, Run.job_id == job_id,
+def open_run(project_id: str, job_id: str, for_update: bool = False) -> Run | None:
+    stmt = (select(Run).where(Run.project_id == project_id, Run.job_id == job_id,
                               Run.ended_at.is_(None))
             .order_by(Run.pk.desc()).limit(1))
     if for_update:
@@ -62,10 +62,10 @@ def _remember_outcome(job: Job, run: Run) -> None:
                 client_id=run.client_id, duration=round(seconds, 3))
 
 
-def record_change(user_id: str, job_id: str, old_doc, new_doc, job: Job | None = None) -> None:
-    """The hook every job write calls with the document before and after it (and the
-    job's row, whose run facts it keeps). Runs only when status or result changed, so the
-    agent's repeated whole-document PATCHes (current_pid, ...) cost nothing here."""
+def record_change(job: Job, old_doc, new_doc) -> None:
+    """The hook every job write calls with the job and its document before and after. Runs only
+    when status or result changed, so the agent's repeated whole-document PATCHes
+    (current_pid, ...) cost nothing here."""
     old, new = _schedule(old_doc), _schedule(new_doc)
     old_status, new_status = old.get("status"), new.get("status")
     old_result, new_result = old.get("result"), new.get("result")
@@ -73,12 +73,13 @@ def record_change(user_id: str, job_id: str, old_doc, new_doc, job: Job | None =
         return
     # The caller holds the job's row lock, which already serialises this job's writes; a
     # second lock on runs (a gap lock under InnoDB) only made concurrent PATCHes deadlock.
-    current = open_run(user_id, job_id)
+    current = open_run(job.project_id, job.job_id)
     if new_status == "running" and old_status != "running":
         if current is not None:  # the agent restarted mid-run: that run never reported
             _close(current, "", job)
         client_id = new_doc.get("client_id") if isinstance(new_doc, dict) else None
-        db.session.add(Run(user_id=user_id, job_id=job_id, started_at=clock.utcnow(),
+        db.session.add(Run(user_id=job.user_id, project_id=job.project_id, job_id=job.job_id,
+                           started_at=clock.utcnow(),
                            client_id=client_id if isinstance(client_id, str) else None,
                            backup_count=0, backups=[]))
         if job is not None:
@@ -104,7 +105,7 @@ def attach_backup(backup) -> None:
     job_id = meta.get("job_id")
     if not isinstance(job_id, str) or not job_id:
         return
-    run = open_run(backup.user_id, job_id, for_update=True)
+    run = open_run(backup.project_id, job_id, for_update=True)
     if run is None:
         return
     entry = {"backup_id": backup.backup_id}
@@ -116,37 +117,40 @@ def attach_backup(backup) -> None:
 
 # --- reading -----------------------------------------------------------------------------
 
-def list_runs(user_id: str, job_id: str, limit: int, before: int | None = None) -> list[Run]:
+# A run belongs to its job: (project_id, job_id), ids being unique per project.
+
+def list_runs(project_id: str, job_id: str, limit: int, before: int | None = None) -> list[Run]:
     """The job's runs, newest first; with `before`, only runs older than that run id (a
-    range on the index (user_id, job_id, pk): pages never repeat nor skip a run)."""
-    stmt = select(Run).where(Run.user_id == user_id, Run.job_id == job_id)
+    range on the index (project_id, job_id, pk): pages never repeat nor skip a run)."""
+    stmt = select(Run).where(Run.project_id == project_id, Run.job_id == job_id)
     if before is not None:
         stmt = stmt.where(Run.pk < before)
     return list(db.session.scalars(stmt.order_by(Run.pk.desc()).limit(limit)))
 
 
-def runs_page(user_id: str, job_id: str, limit: int, before: int | None = None):
+def runs_page(project_id: str, job_id: str, limit: int, before: int | None = None):
     """(up to `limit` runs, the `before` of the next page or None when this is the last)."""
-    page = list_runs(user_id, job_id, limit + 1, before)
+    page = list_runs(project_id, job_id, limit + 1, before)
     return page[:limit], (page[limit - 1].pk if len(page) > limit else None)
 
 
-def last_run(user_id: str, job_id: str) -> Run | None:
-    runs = list_runs(user_id, job_id, 1)
+def last_run(project_id: str, job_id: str) -> Run | None:
+    runs = list_runs(project_id, job_id, 1)
     return runs[0] if runs else None
 
 
-def last_runs(user_id: str, job_ids: list[str]) -> dict[str, Run]:
+def last_runs(project_id: str, job_ids: list[str]) -> dict[str, Run]:
     """The newest run of each of these jobs, in one query."""
     if not job_ids:
         return {}
-    newest = (select(func.max(Run.pk)).where(Run.user_id == user_id, Run.job_id.in_(job_ids))
+    newest = (select(func.max(Run.pk)).where(Run.project_id == project_id,
+                                             Run.job_id.in_(job_ids))
               .group_by(Run.job_id))
     return {run.job_id: run for run in db.session.scalars(select(Run).where(Run.pk.in_(newest)))}
 
 
-def last_success(user_id: str, job_id: str) -> Run | None:
-    stmt = (select(Run).where(Run.user_id == user_id, Run.job_id == job_id,
+def last_success(project_id: str, job_id: str) -> Run | None:
+    stmt = (select(Run).where(Run.project_id == project_id, Run.job_id == job_id,
                               Run.result == "success")
             .order_by(Run.pk.desc()).limit(1))
     return db.session.scalars(stmt).first()
@@ -187,7 +191,7 @@ def prune(keep_last: int = 0, keep_days: int = 0, now: datetime | None = None) -
     Open runs are kept. Returns how many were deleted."""
     now = now or clock.utcnow()
     ranked = select(Run.pk, Run.started_at, Run.ended_at,
-                    func.row_number().over(partition_by=(Run.user_id, Run.job_id),
+                    func.row_number().over(partition_by=(Run.project_id, Run.job_id),
                                            order_by=Run.pk.desc()).label("position")).subquery()
     doomed = []
     if keep_last or keep_days:
@@ -197,7 +201,8 @@ def prune(keep_last: int = 0, keep_days: int = 0, now: datetime | None = None) -
         if keep_days:
             conditions.append(ranked.c.started_at < now - timedelta(days=keep_days))
         doomed += db.session.scalars(select(ranked.c.pk).where(and_(*conditions))).all()
-    orphan = ~select(Job.pk).where(Job.user_id == Run.user_id, Job.job_id == Run.job_id).exists()
+    orphan = ~select(Job.pk).where(Job.project_id == Run.project_id,
+                                   Job.job_id == Run.job_id).exists()
     doomed += db.session.scalars(select(Run.pk).where(orphan)).all()
     doomed = sorted(set(doomed))
     for start in range(0, len(doomed), 1000):

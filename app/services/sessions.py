@@ -25,6 +25,7 @@ from .errors import BadRequest, MethodNotAllowed, NotFound
 from .merge import deep_merge
 from .notify import outbox
 from .schemas import JOB_RESULTS, SESSION, SESSION_PATCH
+from .scope import Scope
 from .validation import body_copy, discard, validate
 
 ACTIONS = ("start", "end")
@@ -62,18 +63,12 @@ def _checked_entries(jobs, members: dict) -> dict:
     return jobs
 
 
-def _store_new(user_id: str, doc: dict) -> Session:
-    row = Session(user_id=user_id)
-    row.set_doc(doc)
-    return documents.add(row)
-
-
-def create(user_id: str, body) -> Session:
+def create(scope: Scope, body) -> Session:
     """POST /v1/sessions (§8.2): the server chooses the id; `jobs` starts as an object."""
     doc = _object(body, "session", required=True)
     discard(SESSION, doc, _IGNORED_KEYS)
     doc["session_id"] = uuid.uuid4().hex
-    doc["user_id"] = user_id
+    doc["user_id"] = scope.user_id
     doc["session_tag"] = doc.get("session_tag") or 0
     for key in ("status", "result", "time_start", "time_end"):  # the server's to maintain
         doc[key] = _DEFAULTS[key]
@@ -84,18 +79,18 @@ def create(user_id: str, body) -> Session:
         doc["hold_off"] = DEFAULT_HOLD_OFF
     validate(SESSION, doc)
     schedules.validate_schedule(doc.get("schedule"), field="schedule")
-    return _store_new(user_id, doc)
+    return documents.new(Session, scope, doc)
 
 
-def replace(user_id: str, session_id: str, body, if_match=None) -> Session:
+def replace(scope: Scope, session_id: str, body, if_match=None) -> Session:
     """POST /v1/sessions/{id} (§8.5): create or overwrite, keeping the membership."""
     doc = _object(body, "session", required=True)
     discard(SESSION, doc, _IGNORED_KEYS)
     doc["session_id"] = session_id
-    doc["user_id"] = user_id
+    doc["user_id"] = scope.user_id
     validate(SESSION, doc)
     schedules.validate_schedule(doc.get("schedule"), field="schedule")
-    row = documents.find(Session, user_id, session_id, for_update=True)
+    row = documents.find(Session, scope, session_id, for_update=True)
     documents.check_if_match(row, if_match, Session)
     members = (row.doc.get("jobs") or {}) if row is not None else {}
     if not isinstance(members, dict):
@@ -105,16 +100,16 @@ def replace(user_id: str, session_id: str, body, if_match=None) -> Session:
     for key, value in _DEFAULTS.items():
         doc.setdefault(key, value)
     if row is None:
-        return _store_new(user_id, doc)
+        return documents.new(Session, scope, doc)
     return documents.write(row, doc)
 
 
-def patch(user_id: str, session_id: str, body, if_match=None) -> Session:
+def patch(scope: Scope, session_id: str, body, if_match=None) -> Session:
     """PATCH /v1/sessions/{id} (§8.4): recursive merge; `jobs` merges per job and field."""
     changes = _object(body, "session patch", required=False)
     discard(SESSION, changes, _IGNORED_KEYS)
     validate(SESSION_PATCH, changes)
-    row = documents.get(Session, user_id, session_id, for_update=True)
+    row = documents.get(Session, scope, session_id, for_update=True)
     documents.check_if_match(row, if_match)
     if "jobs" in changes:
         _checked_entries(changes["jobs"], row.doc.get("jobs") or {})
@@ -125,13 +120,13 @@ def patch(user_id: str, session_id: str, body, if_match=None) -> Session:
     return documents.write(row, merged)
 
 
-def delete(user_id: str, session_id: str, if_match=None) -> None:
+def delete(scope: Scope, session_id: str, if_match=None) -> None:
     """DELETE /v1/sessions/{id}: its jobs are detached (their session_id emptied) rather
     than left naming a session that no longer exists; they keep running on their own."""
-    row = documents.get(Session, user_id, session_id, for_update=True)
+    row = documents.get(Session, scope, session_id, for_update=True)
     documents.check_if_match(row, if_match)
     members = db.session.scalars(
-        documents.locked(select(Job).where(Job.user_id == user_id, Job.session_id == session_id)
+        documents.locked(select(Job).where(scope.where(Job), Job.session_id == session_id)
                          .order_by(Job.pk))).all()
     for job in members:
         documents.write(job, deep_merge(job.doc, {"session_id": "", "session_tag": 0}))
@@ -141,38 +136,38 @@ def delete(user_id: str, session_id: str, if_match=None) -> None:
 
 # --- membership ----------------------------------------------------------------------------
 
-def _listing_sessions(user_id: str, job_id: str) -> set[str]:
+def _listing_sessions(scope: Scope, job_id: str) -> set[str]:
     """Ids of the caller's sessions that (may) list the job, read without locks: the
     candidates to lock. Over-approximates (text match); callers re-check after locking."""
     rows = db.session.execute(
         select(Session.session_id, Session.doc)
-        .where(Session.user_id == user_id, type_coerce(Session.doc, Text).contains(f'"{job_id}"', autoescape=True)))
+        .where(scope.where(Session), type_coerce(Session.doc, Text).contains(f'"{job_id}"', autoescape=True)))
     return {sid for sid, doc in rows if job_id in ((doc or {}).get("jobs") or {})}
 
 
-def _job_session_id(user_id: str, job_id: str) -> str | None:
-    return db.session.scalar(select(Job.session_id).where(Job.user_id == user_id,
+def _job_session_id(scope: Scope, job_id: str) -> str | None:
+    return db.session.scalar(select(Job.session_id).where(scope.where(Job),
                                                          Job.job_id == job_id))
 
 
-def _lock_sessions(user_id: str, session_ids) -> dict[str, Session]:
+def _lock_sessions(scope: Scope, session_ids) -> dict[str, Session]:
     """Row-lock the named sessions in primary-key order (the one lock order)."""
     if not session_ids:
         return {}
     rows = db.session.scalars(
-        documents.locked(select(Session).where(Session.user_id == user_id,
+        documents.locked(select(Session).where(scope.where(Session),
                                                Session.session_id.in_(sorted(session_ids)))
                          .order_by(Session.pk))).all()
     return {row.session_id: row for row in rows}
 
 
-def _lock_job(user_id: str, job_id: str, sessions: dict[str, Session]):
+def _lock_job(scope: Scope, job_id: str, sessions: dict[str, Session]):
     """Lock the job after the sessions; also lock the session it names if a concurrent
     add moved it there after we looked (out of order, rare: a deadlock is retried)."""
-    job = documents.find(Job, user_id, job_id, for_update=True)
+    job = documents.find(Job, scope, job_id, for_update=True)
     named = (job.doc.get("session_id") if job is not None else None) or ""
     if named and named not in sessions:
-        sessions.update(_lock_sessions(user_id, [named]))
+        sessions.update(_lock_sessions(scope, [named]))
     return job
 
 
@@ -195,17 +190,17 @@ def _entry(job: Job) -> dict:
     return entry
 
 
-def add_job(user_id: str, session_id: str, job_id: str, if_match=None) -> None:
+def add_job(scope: Scope, session_id: str, job_id: str, if_match=None) -> None:
     """PUT /v1/sessions/{sid}/jobs/{jid} (§8.7): the session lists the job; the job takes
     the session's id, tag and schedule. A job moved from another session leaves it."""
-    others = _listing_sessions(user_id, job_id) | {_job_session_id(user_id, job_id) or ""}
+    others = _listing_sessions(scope, job_id) | {_job_session_id(scope, job_id) or ""}
     others.discard("")
     others.discard(session_id)
-    sessions = _lock_sessions(user_id, others | {session_id})
+    sessions = _lock_sessions(scope, others | {session_id})
     session = sessions.get(session_id)
     if session is None:
         raise NotFound(f"No session found with ID {session_id}")
-    job = _lock_job(user_id, job_id, sessions)
+    job = _lock_job(scope, job_id, sessions)
     if job is None:
         raise NotFound(f"No job found with ID {job_id}")
     documents.check_if_match(session, if_match)  # the session's version, the route's first id
@@ -223,14 +218,14 @@ def add_job(user_id: str, session_id: str, job_id: str, if_match=None) -> None:
                                               "job_schedule": schedule}))
 
 
-def remove_job(user_id: str, session_id: str, job_id: str, if_match=None) -> None:
+def remove_job(scope: Scope, session_id: str, job_id: str, if_match=None) -> None:
     """DELETE /v1/sessions/{sid}/jobs/{jid} (§8.8): the session forgets the job and the job
     is stopped and detached. Idempotent (python-freezerclient retries it until 204)."""
-    sessions = _lock_sessions(user_id, [session_id])
+    sessions = _lock_sessions(scope, [session_id])
     session = sessions.get(session_id)
     if session is None:
         raise NotFound(f"No session found with ID {session_id}")
-    job = documents.find(Job, user_id, job_id, for_update=True)
+    job = documents.find(Job, scope, job_id, for_update=True)
     entries = session.doc.get("jobs")
     if job is None and not (isinstance(entries, dict) and job_id in entries):
         raise NotFound(f"No job found with ID {job_id}")
@@ -243,13 +238,13 @@ def remove_job(user_id: str, session_id: str, job_id: str, if_match=None) -> Non
                                                   "job_schedule": {"event": "stop"}}))
 
 
-def forget_job(user_id: str, job_id: str) -> None:
+def forget_job(scope: Scope, job_id: str) -> None:
     """Before a job is deleted: every session that lists it forgets it. Locks the
     sessions, then the job (the caller deletes it under that lock)."""
-    candidates = _listing_sessions(user_id, job_id) | {_job_session_id(user_id, job_id) or ""}
+    candidates = _listing_sessions(scope, job_id) | {_job_session_id(scope, job_id) or ""}
     candidates.discard("")
-    sessions = _lock_sessions(user_id, candidates)
-    _lock_job(user_id, job_id, sessions)
+    sessions = _lock_sessions(scope, candidates)
+    _lock_job(scope, job_id, sessions)
     for session in sessions.values():
         _drop_entry(session, job_id)
 
@@ -361,11 +356,11 @@ def _end(doc: dict, job_id: str, result: str, now: int) -> str:
     return "success"
 
 
-def act(user_id: str, session_id: str, body, if_match=None) -> dict:
+def act(scope: Scope, session_id: str, body, if_match=None) -> dict:
     """POST /v1/sessions/{id}/action: start or end, read and written under the session's
     row lock, so racing agents never both open a round nor lose each other's result."""
     action, params = _parse(body)
-    row = documents.get(Session, user_id, session_id, for_update=True)
+    row = documents.get(Session, scope, session_id, for_update=True)
     documents.check_if_match(row, if_match)
     checked = _params(action, params)
     doc = copy.deepcopy(row.doc)
@@ -378,6 +373,6 @@ def act(user_id: str, session_id: str, body, if_match=None) -> dict:
     if action == "end" or doc != row.doc:  # end always writes (§8.9); start only if it changed
         documents.write(row, doc)
     if ended:  # the round's outcome, noticed in this transaction (app/services/notify)
-        outbox.emit(user_id, outbox.SESSION_ENDED, session_id, doc.get("result") or "",
+        outbox.emit(row.user_id, outbox.SESSION_ENDED, session_id, doc.get("result") or "",
                     session_tag=_int(doc.get("session_tag"), 0))
     return {"result": result, "session_tag": _int(doc.get("session_tag"), 0)}

@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from ..redirects import safe_target
+from ..services.scope import Scope, per_project
 
 blp = Blueprint("ui", __name__)
 
@@ -14,9 +15,10 @@ DEFAULT_LIMIT = 25
 MAX_LIMIT = 200
 
 
-def owner() -> str:
-    """The signed-in operator's owner id: what every query of the dashboard is scoped to."""
-    return current_user.user_id
+def owner() -> Scope:
+    """What every query of the dashboard is scoped to: the signed-in operator's project
+    (every user's documents in it); what it writes carries the operator's user id."""
+    return per_project(current_user.user_id, current_user.project_id, current_user.is_admin)
 
 
 def is_htmx() -> bool:

@@ -222,7 +222,7 @@ def job_page(job_id):
         return render("jobs/page.html", "jobs/_status.html", **context)
     before = request.args.get("before", type=int)  # nonsense (or beyond 64 bits): the newest
     before = before if before is not None and 0 < before < 2**63 else None
-    history, older = runs.runs_page(owner(), job_id, 10, before)
+    history, older = runs.runs_page(row.project_id, row.job_id, 10, before)
     session = None
     if row.session_id:
         from ..models import Session

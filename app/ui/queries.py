@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Action, Backup, Client, Job, Session
 from .. import clock
 from ..services import search as search_dsl
+from ..services.scope import Scope
 
 
 @dataclass
@@ -55,70 +56,70 @@ def _ordered(stmt, model, sort: str):
 JOB_FILTERS = ("status", "result", "event", "client_id", "session_id")
 
 
-def jobs_page(user_id: str, args: dict, limit: int, offset: int) -> Page:
+def jobs_page(scope: Scope, args: dict, limit: int, offset: int) -> Page:
     filters = {k: args.get(k) for k in JOB_FILTERS}
     # "" is a real status (never started): the URL spells it "none"
     if filters.get("status") == "none":
         filters["status"] = ""
-    stmt = search_dsl.apply(select(Job).where(Job.user_id == user_id), Job,
+    stmt = search_dsl.apply(select(Job).where(scope.where(Job)), Job,
                             _search(filters, args.get("q")))
     if str(args.get("stale", "")).isdigit():
-        stmt = stmt.where(_stale_clause(user_id, int(args["stale"])))
+        stmt = stmt.where(_stale_clause(scope, int(args["stale"])))
     if str(args.get("failed_within", "")).isdigit():
-        stmt = stmt.where(Job.job_id.in_(_failed_job_ids(user_id, int(args["failed_within"]))))
+        stmt = stmt.where(Job.job_id.in_(_failed_job_ids(scope, int(args["failed_within"]))))
     return _page(_ordered(stmt, Job, args.get("sort")), limit, offset)
 
 
-def count_jobs(user_id: str, **where) -> int:
-    stmt = select(func.count()).select_from(Job).where(Job.user_id == user_id)
+def count_jobs(scope: Scope, **where) -> int:
+    stmt = select(func.count()).select_from(Job).where(scope.where(Job))
     for key, value in where.items():
         column = getattr(Job, key)
         stmt = stmt.where(column.in_(value) if isinstance(value, (list, tuple)) else column == value)
     return db.session.scalar(stmt)
 
 
-def _failed_job_ids(user_id: str, hours: int):
+def _failed_job_ids(scope: Scope, hours: int):
     """Jobs with a run that failed and started in the last `hours` (an index range on
     runs.started_at: costs what the last day holds, not the whole history)."""
     from ..models.run import Run
     since = clock.utcnow() - timedelta(hours=hours)
-    return select(Run.job_id).where(Run.started_at >= since, Run.user_id == user_id,
+    return select(Run.job_id).where(Run.started_at >= since, scope.where(Run),
                                     Run.result == "fail").distinct()
 
 
-def failed_jobs_since(user_id: str, hours: int, limit: int = 10):
-    ids = _failed_job_ids(user_id, hours)
+def failed_jobs_since(scope: Scope, hours: int, limit: int = 10):
+    ids = _failed_job_ids(scope, hours)
     count = db.session.scalar(select(func.count()).select_from(ids.subquery()))
-    rows = list(db.session.scalars(select(Job).where(Job.user_id == user_id,
+    rows = list(db.session.scalars(select(Job).where(scope.where(Job),
                                                      Job.job_id.in_(ids))
                                    .order_by(Job.pk.desc()).limit(limit)))
     return count, rows
 
 
-def jobs_for_client(user_id: str, client_id: str, limit: int, offset: int) -> Page:
-    stmt = select(Job).where(Job.user_id == user_id, Job.client_id == client_id)
+def jobs_for_client(scope: Scope, client_id: str, limit: int, offset: int) -> Page:
+    stmt = select(Job).where(scope.where(Job), Job.client_id == client_id)
     return _page(stmt.order_by(Job.pk.desc()), limit, offset)
 
 
-def jobs_in_session(user_id: str, session_id: str) -> dict:
-    rows = db.session.scalars(select(Job).where(Job.user_id == user_id,
+def jobs_in_session(scope: Scope, session_id: str) -> dict:
+    rows = db.session.scalars(select(Job).where(scope.where(Job),
                                                 Job.session_id == session_id).limit(500))
     return {row.job_id: row for row in rows}
 
 
-def jobs_by_id(user_id: str, job_ids) -> dict:
+def jobs_by_id(scope: Scope, job_ids) -> dict:
     job_ids = list(job_ids)[:500]
     if not job_ids:
         return {}
-    rows = db.session.scalars(select(Job).where(Job.user_id == user_id, Job.job_id.in_(job_ids)))
+    rows = db.session.scalars(select(Job).where(scope.where(Job), Job.job_id.in_(job_ids)))
     return {row.job_id: row for row in rows}
 
 
 # --- backups ------------------------------------------------------------------------------
 
-def backups_page(user_id: str, args: dict, limit: int, offset: int) -> Page:
-    """Newest first (index user_id, time_stamp); the page is then grouped by backup set."""
-    stmt = select(Backup).where(Backup.user_id == user_id)
+def backups_page(scope: Scope, args: dict, limit: int, offset: int) -> Page:
+    """Newest first (index user_id/project_id, time_stamp); the page is then grouped by backup set."""
+    stmt = select(Backup).where(scope.where(Backup))
     for key, column in (("hostname", Backup.hostname), ("backup_name", Backup.backup_name),
                         ("container", Backup.container), ("job_id", Backup.job_id)):
         if args.get(key):
@@ -150,20 +151,20 @@ def group_by_set(rows) -> list[dict]:
     return list(groups.values())
 
 
-def last_backup_by_host(user_id: str, hostnames) -> dict:
+def last_backup_by_host(scope: Scope, hostnames) -> dict:
     hostnames = [h for h in hostnames if h]
     if not hostnames:
         return {}
     stmt = (select(Backup.hostname, func.max(Backup.time_stamp))
-            .where(Backup.user_id == user_id, Backup.hostname.in_(hostnames))
+            .where(scope.where(Backup), Backup.hostname.in_(hostnames))
             .group_by(Backup.hostname))
     return dict(db.session.execute(stmt).all())
 
 
 # --- clients, actions, sessions -----------------------------------------------------------
 
-def clients_page(user_id: str, args: dict, limit: int, offset: int) -> Page:
-    stmt = select(Client).where(Client.user_id == user_id)
+def clients_page(scope: Scope, args: dict, limit: int, offset: int) -> Page:
+    stmt = select(Client).where(scope.where(Client))
     if args.get("q"):
         stmt = stmt.where(Client.hostname.contains(args["q"]) | Client.client_id.contains(args["q"]))
     if args.get("silent"):
@@ -179,39 +180,39 @@ def silent_since(minutes: int):
     return clock.utcnow() - timedelta(minutes=minutes)
 
 
-def count_silent_clients(user_id: str, minutes: int) -> int:
+def count_silent_clients(scope: Scope, minutes: int) -> int:
     return db.session.scalar(select(func.count()).select_from(Client).where(
-        Client.user_id == user_id, Client.last_seen < silent_since(minutes)))
+        scope.where(Client), Client.last_seen < silent_since(minutes)))
 
 
-def job_counts(user_id: str, client_ids) -> dict:
+def job_counts(scope: Scope, client_ids) -> dict:
     client_ids = [c for c in client_ids if c]
     if not client_ids:
         return {}
-    stmt = (select(Job.client_id, func.count()).where(Job.user_id == user_id,
+    stmt = (select(Job.client_id, func.count()).where(scope.where(Job),
                                                       Job.client_id.in_(client_ids))
             .group_by(Job.client_id))
     return dict(db.session.execute(stmt).all())
 
 
-def all_clients(user_id: str, limit: int = 500) -> list:
-    return list(db.session.scalars(select(Client).where(Client.user_id == user_id)
+def all_clients(scope: Scope, limit: int = 500) -> list:
+    return list(db.session.scalars(select(Client).where(scope.where(Client))
                                    .order_by(Client.hostname, Client.pk).limit(limit)))
 
 
-def actions_page(user_id: str, args: dict, limit: int, offset: int) -> Page:
-    stmt = search_dsl.apply(select(Action).where(Action.user_id == user_id), Action,
+def actions_page(scope: Scope, args: dict, limit: int, offset: int) -> Page:
+    stmt = search_dsl.apply(select(Action).where(scope.where(Action)), Action,
                             _search({}, args.get("q")))
     return _page(_ordered(stmt, Action, args.get("sort") or "newest"), limit, offset)
 
 
-def library(user_id: str, limit: int = 500) -> list:
-    return list(db.session.scalars(select(Action).where(Action.user_id == user_id)
+def library(scope: Scope, limit: int = 500) -> list:
+    return list(db.session.scalars(select(Action).where(scope.where(Action))
                                    .order_by(Action.pk.desc()).limit(limit)))
 
 
-def sessions_page(user_id: str, args: dict, limit: int, offset: int) -> Page:
-    stmt = select(Session).where(Session.user_id == user_id)
+def sessions_page(scope: Scope, args: dict, limit: int, offset: int) -> Page:
+    stmt = select(Session).where(scope.where(Session))
     if args.get("status"):
         stmt = stmt.where(Session.status == args["status"])
     return _page(_ordered(stmt, Session, args.get("sort")), limit, offset)
@@ -219,34 +220,34 @@ def sessions_page(user_id: str, args: dict, limit: int, offset: int) -> Page:
 
 # --- overview -----------------------------------------------------------------------------
 
-def _stale_clause(user_id: str, hours: int):
+def _stale_clause(scope: Scope, hours: int):
     """Jobs meant to run (not stopped, removed or waiting on a stop), older than `hours`,
     without a successful run that ended in the last `hours` (one index probe per job on
-    runs (user_id, job_id, result))."""
+    runs (project_id, job_id, result))."""
     from sqlalchemy import and_, exists, or_
 
     from ..models.run import Run
     since = clock.utcnow() - timedelta(hours=hours)
-    recent_success = exists().where(Run.user_id == user_id, Run.job_id == Job.job_id,
+    recent_success = exists().where(Run.project_id == Job.project_id, Run.job_id == Job.job_id,
                                     Run.result == "success", Run.ended_at >= since)
     meant_to_run = and_(or_(Job.status.is_(None), Job.status.not_in(("stop", "removed"))),
                         or_(Job.event.is_(None), Job.event.not_in(("stop", "remove"))))
     return and_(meant_to_run, Job.created_at < since, ~recent_success)
 
 
-def stale_jobs(user_id: str, hours: int, limit: int = 10):
-    base = select(Job).where(Job.user_id == user_id, _stale_clause(user_id, hours))
+def stale_jobs(scope: Scope, hours: int, limit: int = 10):
+    base = select(Job).where(scope.where(Job), _stale_clause(scope, hours))
     count = db.session.scalar(select(func.count()).select_from(base.subquery()))
     return count, list(db.session.scalars(base.order_by(Job.pk.desc()).limit(limit)))
 
 
-def running_jobs(user_id: str, limit: int = 10):
-    return list(db.session.scalars(select(Job).where(Job.user_id == user_id,
+def running_jobs(scope: Scope, limit: int = 10):
+    return list(db.session.scalars(select(Job).where(scope.where(Job),
                                                      Job.status == "running")
                                    .order_by(Job.pk.desc()).limit(limit)))
 
 
-def silent_clients(user_id: str, minutes: int, limit: int = 10):
+def silent_clients(scope: Scope, minutes: int, limit: int = 10):
     return list(db.session.scalars(select(Client).where(
-        Client.user_id == user_id, Client.last_seen < silent_since(minutes))
+        scope.where(Client), Client.last_seen < silent_since(minutes))
         .order_by(Client.last_seen.asc()).limit(limit)))

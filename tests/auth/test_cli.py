@@ -89,3 +89,16 @@ def test_bootstrap_creates_admin_once(flask, client):
     assert db.session.scalar(select(db.func.count()).select_from(User)) == 1
     from tests.builders import sign_in
     assert sign_in(client, "admin", password).status_code == 302
+
+
+def test_users_create_with_a_project_and_list_shows_it(flask):
+    assert flask("users", "create", "olga", "--password", "s3cret-enough", "--project",
+                 "ops-team").exit_code == 0
+    r = flask("users", "create", "pete", "--password", "s3cret-enough")
+    assert r.exit_code == 0 and "project " in r.output
+    pete = db.session.scalar(select(User).where(User.username == "pete"))
+    assert pete.project_id == pete.user_id  # a project of its own by default
+    out = flask("users", "list").output
+    assert "PROJECT" in out and "ops-team" in out
+    bad = flask("users", "create", "quin", "--password", "s3cret-enough", "--project", "a b")
+    assert bad.exit_code != 0 and "project id" in bad.output

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Job, Setting
 from app import clock
 from app.services import forecast
+from app.services.scope import per_user
 from tests.builders import job_body
 
 UTC = timezone.utc
@@ -145,7 +146,7 @@ def _per_job(app, user_id, now, hours):
 
 def _answer(app, user_id, now, hours, limit=None):
     with app.test_request_context("/v1/forecast"):  # a read request: stale rows refreshed
-        entries, more = forecast.upcoming_with_more(user_id, hours, now, limit)
+        entries, more = forecast.upcoming_with_more(per_user(user_id), hours, now, limit)
         answer = [(fire, r.job_id) for fire, r in entries]
         db.session.rollback()
     return answer, more
@@ -201,7 +202,7 @@ def test_the_window_is_an_index_range_on_user_and_next_run(app, alice, bob):
             db.session.add(r)
         db.session.commit()
         engine = db.engine
-        stmt = forecast.window_statement("alice", NOW.replace(tzinfo=None),
+        stmt = forecast.window_statement(per_user("alice"), NOW.replace(tzinfo=None),
                                          (NOW + timedelta(hours=24)).replace(tzinfo=None),
                                          size=11)
         sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))

@@ -1,0 +1,48 @@
+"""Whose documents a service call reads and in whose name it writes (DECISIONS.md,
+"Projects and v2"): v1 reads per user, exactly as before projects; v2 and the dashboard per
+project, every user of the project sharing its documents. Writes stamp both the user and
+the project. The API versions differ only in the Scope they hand the same services."""
+from dataclasses import dataclass, replace
+
+from sqlalchemy import true
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: str
+    project_id: str
+    #: reads see every document of the project (v2, dashboard), else the user's own (v1)
+    per_project: bool = False
+    #: admin or service caller (Keystone roles admin/service; admin accounts in token mode)
+    privileged: bool = False
+    #: a privileged v2 job read across every project (`all_projects=true`)
+    all_projects: bool = False
+
+    def where(self, model):
+        """The SQL condition for the documents this scope reads (and may change)."""
+        if not self.per_project:
+            return model.user_id == self.user_id
+        if self.all_projects and self.privileged:
+            return true()
+        return model.project_id == self.project_id
+
+    def stamp(self, model, **columns):
+        """A new row written in this scope's name."""
+        return model(user_id=self.user_id, project_id=self.project_id, **columns)
+
+    def across_projects(self) -> "Scope":
+        """The same caller reading every project, when privileged (ignored otherwise)."""
+        return replace(self, all_projects=self.privileged)
+
+    def in_project(self, project_id: str) -> "Scope":
+        return replace(self, project_id=project_id)
+
+
+def per_user(user_id: str, project_id: str | None = None, privileged: bool = False) -> Scope:
+    """v1: the user's own documents; new ones go to the user's project."""
+    return Scope(user_id, project_id or user_id, per_project=False, privileged=privileged)
+
+
+def per_project(user_id: str, project_id: str, privileged: bool = False) -> Scope:
+    """v2 and the dashboard: the project's documents, whoever wrote them."""
+    return Scope(user_id, project_id, per_project=True, privileged=privileged)
