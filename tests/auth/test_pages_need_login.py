@@ -11,6 +11,7 @@ from tests.builders import csrf_token, operator, sign_in
 
 #: endpoints anyone may reach: sign-in itself, assets, probes, the versions document
 PUBLIC = {"auth.login", "auth.logout", "static", "versions", "ops_health.healthz",
+          "ops_health.healthcheck",
           "ops_health.readyz", "ops_metrics.metrics"}
 _ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
