@@ -18,7 +18,7 @@ export FLASK_APP := wsgi
 
 .PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-poll wrk bench-sessions openapi reliability fleet soak clients-venv test-agents
 
-# AUTH_MODE=keystone (in the environment or `make run AUTH_MODE=keystone`): create_app() puts
+# AUTH_MODE=keystone in the environment (`AUTH_MODE=keystone make run`): create_app() puts
 # keystonemiddleware's auth_token in front (installed here), which reads [keystone_authtoken]
 # of /etc/freezer/freezer.conf or KEYSTONE_CONFIG_FILE; docs/agents.md.
 # The watcher (rules and notice delivery, docs/notifications.md) runs beside gunicorn; a

@@ -62,16 +62,16 @@ class MakeRun:
         self.base_url = f"http://127.0.0.1:{port}"
         self.log_path = str(log_path)
         drop = ("FREEZER_API_CONFIG", "TEST_DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR",
-                "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "AUTH_MODE")
+                "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "FREEZER_API_BIND")
         self.env = {k: v for k, v in os.environ.items() if k not in drop}
-        self.env.update({"SECRET_KEY": secrets.token_hex(32), **env})
+        self.env.update({"SECRET_KEY": secrets.token_hex(32), "AUTH_MODE": auth_mode,
+                         "FREEZER_API_HOST": "127.0.0.1", "FREEZER_API_PORT": str(port), **env})
         self.process = None
 
     def __enter__(self, timeout=120):
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            ["make", "--no-print-directory", "run", "HOST=127.0.0.1", f"PORT={self.port}",
-             f"AUTH_MODE={self.auth_mode}"], cwd=ROOT, env=self.env, stdout=self._log,
+            ["make", "--no-print-directory", "run"], cwd=ROOT, env=self.env, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True)  # its own group: make + gunicorn
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -108,6 +108,6 @@ class MakeRun:
         an operator to run); its output."""
         done = subprocess.run([os.path.join(ROOT, ".venv", "bin", "flask"), "--app", "wsgi",
                                *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                              env={**self.env, "AUTH_MODE": self.auth_mode})
+                              env=self.env)
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout
