@@ -25,6 +25,10 @@ def doc(name, body):
 
 
 def freezer(name, *argv):
+    if None in argv:  # an id an earlier command did not show: record it, go on
+        steps[name] = {"command": argv[0], "code": None, "out": None,
+                       "err": f"no id to pass: {argv}"}
+        return None
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
