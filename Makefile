@@ -11,7 +11,7 @@ $(error make does not read HOST= or PORT=: run FREEZER_API_HOST=... FREEZER_API_
 endif
 PYTEST_ARGS ?=
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SYSTEM_PACKAGES := default-libmysqlclient-dev build-essential pkg-config
+SYSTEM_PACKAGES := python3-venv default-libmysqlclient-dev build-essential pkg-config
 # The dashboard's browser tests (tests/browser) drive Debian's Chromium.
 TEST_SYSTEM_PACKAGES := chromium
 export FLASK_APP := wsgi
@@ -48,9 +48,25 @@ migrate: install
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# A venv that no longer works (made before python3-venv was there, left half-made by an
+# interrupted run, or its Python removed) is made again rather than breaking every make.
+define working_venv
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "Python 3.11 or newer is needed as $(PYTHON) (make PYTHON=python3.12 ...)"; exit 1; }
+	@$(1)/bin/python -m pip --version >/dev/null 2>&1 || { \
+	  [ ! -e $(1) ] || echo "$(1) does not work (no Python or pip in it): making it again"; \
+	  rm -rf $(1) && $(PYTHON) -m venv $(1); }
+endef
+ifneq ($(wildcard $(VENV)/.installed),)
+ifneq ($(shell $(BIN)/python -c "import pip" >/dev/null 2>&1 && echo ok),ok)
+$(info $(VENV) no longer works (its Python or pip is gone): installing again)
+$(shell rm -f $(VENV)/.installed*)
+endif
+endif
+
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@$(MAKE) --no-print-directory system-packages
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(call working_venv,$(VENV))
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .  # this checkout: `freezer-manage` in $(BIN)
@@ -69,10 +85,10 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt requirements-k
 clients-venv: $(CLIENTS_VENV)/.installed
 
 $(CLIENTS_VENV)/.installed: requirements-clients.txt requirements-clients-v1.txt
-	@test -x $(CLIENTS_VENV)/bin/python || $(PYTHON) -m venv $(CLIENTS_VENV)
+	$(call working_venv,$(CLIENTS_VENV))
 	$(CLIENTS_VENV)/bin/pip install --quiet --upgrade pip
 	$(CLIENTS_VENV)/bin/pip install --quiet -r requirements-clients.txt
-	@test -x $(CLIENTS_V1_VENV)/bin/python || $(PYTHON) -m venv $(CLIENTS_V1_VENV)
+	$(call working_venv,$(CLIENTS_V1_VENV))
 	$(CLIENTS_V1_VENV)/bin/pip install --quiet --no-deps -r requirements-clients-v1.txt
 	$(CLIENTS_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' \
 	  > "$$($(CLIENTS_V1_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/clients_v2_deps.pth"

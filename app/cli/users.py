@@ -101,17 +101,20 @@ def bootstrap(url):
 @tokens_cli.command("create")
 @click.argument("username")
 @click.option("--label", default="", help="What the token is for, e.g. the agent's host.")
-def create_token(username, label):
-    """Issue an API token; it is printed once, alone on the last line."""
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but the token.")
+def create_token(username, label, quiet):
+    """Issue an API token, printed once. The token alone goes to stdout and the note about
+    it to stderr, so TOKEN=$(flask --app wsgi tokens create NAME) captures just the token."""
     try:
         user = accounts.get(username)
         row, plain = tokens.issue(user, label)
     except ServiceError as exc:
         _fail(exc)
     db.session.commit()
-    click.echo(f"token {row.id} for {user.username}"
-               f"{' (' + row.label + ')' if row.label else ''}; it is not stored and "
-               f"cannot be shown again:")
+    if not quiet:
+        click.echo(f"token {row.id} for {user.username}"
+                   f"{' (' + row.label + ')' if row.label else ''}; it is not stored and "
+                   f"cannot be shown again:", err=True)
     click.echo(plain)
 
 

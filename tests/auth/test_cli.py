@@ -52,12 +52,17 @@ def test_users_create_with_an_existing_owner_id(flask):
     assert db.session.scalar(select(User.user_id)) == "4b7c1e0d9a8f4e6b8c2d1a0f9e8d7c6b"
 
 
-def test_tokens_create_prints_the_token_alone_on_the_last_line_and_it_works(flask, client):
+def test_tokens_create_prints_the_token_alone_on_stdout_and_it_works(flask, client):
+    """TOKEN=$(flask tokens create ...) must capture the token and nothing else (a second
+    line in the header made gunicorn answer an HTML 400)."""
     flask("users", "create", "carol", "--password", "s3cret-enough")
     r = flask("tokens", "create", "carol", "--label", "node1")
     assert r.exit_code == 0, r.output
-    token = r.output.rstrip("\n").splitlines()[-1]
-    assert len(token) >= 43 and " " not in token
+    token = r.stdout.rstrip("\n")
+    assert len(token) >= 43 and " " not in token and "\n" not in token
+    assert "cannot be shown again" in r.stderr and token not in r.stderr
+    quiet = flask("tokens", "create", "carol", "--quiet")
+    assert quiet.stderr == "" and len(quiet.stdout.strip()) >= 43
     assert client.get("/v1/jobs", headers={"X-Auth-Token": token}).status_code == 200
     out = flask("tokens", "list", "carol").output
     assert "node1" in out and "active" in out and token not in out
