@@ -16,7 +16,7 @@ SYSTEM_PACKAGES := python3-venv default-libmysqlclient-dev build-essential pkg-c
 TEST_SYSTEM_PACKAGES := chromium
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-poll wrk bench-sessions openapi reliability fleet soak clients-venv test-agents
+.PHONY: run docs test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-poll wrk bench-sessions openapi reliability fleet soak clients-venv test-agents
 
 # AUTH_MODE=keystone in the environment (`AUTH_MODE=keystone make run`): create_app() puts
 # keystonemiddleware's auth_token in front (installed here), which reads [keystone_authtoken]
@@ -33,7 +33,17 @@ $(VENV)/.installed-keystone: $(VENV)/.installed requirements-keystone.txt
 	$(BIN)/pip install --quiet -r requirements-keystone.txt
 	@touch $@
 
-test: install-test test-sqlite test-mariadb
+test: install-test docs test-sqlite test-mariadb
+
+# The documentation site into site/ (mkdocs-material, pinned in requirements-docs.txt).
+# --strict: a broken link or anchor, or a page outside the nav, fails the build. ~10 s.
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+	@echo "site built: site/index.html"
+
+$(VENV)/.installed-docs: $(VENV)/.installed requirements-docs.txt
+	$(BIN)/pip install --quiet -r requirements-docs.txt
+	@touch $@
 
 test-sqlite:
 	@echo "== test suite on SQLite =="
@@ -141,4 +151,4 @@ soak: install-test
 	bench/soak.sh $(FLEET_ARGS)
 
 clean:
-	rm -rf $(VENV) $(CLIENTS_VENV) $(CLIENTS_V1_VENV) .pytest_cache
+	rm -rf $(VENV) $(CLIENTS_VENV) $(CLIENTS_V1_VENV) .pytest_cache site
