@@ -11,7 +11,7 @@ from ..models import ApiToken, OperatorSession, User
 from .. import clock
 from ..models.user import new_owner_id
 from ..services.errors import BadRequest, Conflict, NotFound
-from . import passwords, sessions
+from . import passwords, sessions, tokens
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,149}$")
 OWNER_ID = re.compile(r"^[\w-]{1,255}$")
@@ -95,12 +95,14 @@ def _keep_an_admin(user: User, doing: str) -> None:
 
 def disable(username: str) -> User:
     """The operator can no longer sign in; their sessions end and their tokens answer 401
-    at once (the tokens are kept, so enabling the operator brings them back)."""
+    at once (in every worker within tokens.RECHECK_EVERY; the tokens are kept, so enabling
+    the operator brings them back)."""
     user = get(username)
     if user.disabled_at is None:
         _keep_an_admin(user, "disable")
         user.disabled_at = clock.utcnow()
         sessions.revoke_all(user)
+        tokens.forget(owner_id=user.id)  # this worker at once, the others within a second
         db.session.flush()
     return user
 
@@ -118,6 +120,7 @@ def delete(username: str) -> User:
     user = get(username)
     _keep_an_admin(user, "delete")
     db.session.execute(sa_delete(ApiToken).where(ApiToken.owner_id == user.id))
+    tokens.forget(owner_id=user.id)
     db.session.execute(sa_delete(OperatorSession).where(OperatorSession.owner_id == user.id))
     db.session.delete(user)
     db.session.flush()

@@ -3,9 +3,13 @@ An agent presenting one acts as that operator (same owner id, same documents).""
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+import time
+from dataclasses import dataclass
+from types import SimpleNamespace
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from flask import current_app
+from sqlalchemy import bindparam, or_, select, update
 
 from ..deferred import defer
 from ..extensions import db
@@ -16,6 +20,11 @@ from ..services.errors import BadRequest, NotFound
 #: last_used_at is written at most this often per token, so polling agents cause no write storm
 TOUCH_EVERY = timedelta(seconds=60)
 MAX_LABEL = 100
+#: A worker looks a token up in the database at most this often (seconds) and answers from
+#: memory in between: a token revoked (or whose operator is deleted) anywhere stops working
+#: in every worker within this long; in the worker that revoked it, at once.
+RECHECK_EVERY = 1.0
+_CACHE_MAX = 10_000  # live tokens held per worker; past this the memory starts afresh
 
 
 def digest(token: str) -> str:
@@ -51,34 +60,98 @@ def revoke(token_id: int, owner: User | None = None) -> ApiToken:
     if row.revoked_at is None:
         row.revoked_at = clock.utcnow()
         db.session.flush()
+    forget(row.id)
     return row
 
 
 def revoke_all(user: User) -> int:
     """Revoke every live token of `user` at once; how many were live."""
+    forget(owner_id=user.id)
     return db.session.execute(update(ApiToken).where(
         ApiToken.owner_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=clock.utcnow())).rowcount
 
 
-def resolve(plain: str) -> tuple[ApiToken, User] | None:
-    """The live token and its enabled operator, or None. The row is found by its hash (an index
-    lookup), then the hashes are compared in constant time."""
+def forget(token_id: int | None = None, owner_id: int | None = None) -> None:
+    """This worker stops answering from memory for that token, or for every token of that
+    operator (the other workers within RECHECK_EVERY)."""
+    cache = _cache()
+    for key, (_, (live, _owner)) in list(cache.items()):
+        if live.id == token_id or live.owner_id == owner_id:
+            cache.pop(key, None)
+
+
+@dataclass
+class LiveToken:
+    """What a request needs of a live token (no ORM objects: the lookup runs on every /v1
+    request)."""
+    id: int
+    token_hash: str
+    last_used_at: datetime | None
+    owner_id: int
+
+
+class Owner(SimpleNamespace):
+    """The token's operator: every column of `users` but the password hash."""
+
+
+_OWNER_COLUMNS = [c for c in User.__table__.c if c.name != "password_hash"]
+
+
+def _lookup():
+    tokens, users = ApiToken.__table__, User.__table__
+    return (select(tokens.c.id, tokens.c.token_hash, tokens.c.last_used_at, tokens.c.owner_id,
+                   *[c.label(f"owner_{c.name}") for c in _OWNER_COLUMNS])
+            .join(users, tokens.c.owner_id == users.c.id)
+            .where(tokens.c.token_hash == bindparam("wanted"), tokens.c.revoked_at.is_(None),
+                   users.c.disabled_at.is_(None)))
+
+
+_LOOKUP = _lookup()  # Core, built once: its compiled form is cached by SQLAlchemy
+
+
+def _live(row) -> tuple[LiveToken, Owner]:
+    values = row._mapping
+    return (LiveToken(row.id, row.token_hash, row.last_used_at, row.owner_id),
+            Owner(**{c.name: values[f"owner_{c.name}"] for c in _OWNER_COLUMNS}))
+
+
+def _cache() -> dict:
+    return current_app.extensions.setdefault("freezer_live_tokens", {})
+
+
+def resolve(plain: str) -> tuple[LiveToken, Owner] | None:
+    """The live token and its enabled operator, or None. The row is found by its hash (an
+    index lookup, at most once per RECHECK_EVERY per worker), then the hashes are compared
+    in constant time."""
     if not plain or len(plain) > 512:
         return None
     wanted = digest(plain)
-    found = db.session.execute(
-        select(ApiToken, User).join(User, ApiToken.owner_id == User.id)
-        .where(ApiToken.token_hash == wanted, ApiToken.revoked_at.is_(None),
-               User.disabled_at.is_(None))).first()
-    if found is None or not hmac.compare_digest(found[0].token_hash, wanted):
+    cache, now = _cache(), time.monotonic()
+    held = cache.get(wanted)
+    if held is None or held[0] <= now:
+        row = db.session.connection().execute(_LOOKUP, {"wanted": wanted}).first()
+        if row is None:  # unknown, revoked or disabled: never remembered
+            cache.pop(wanted, None)
+            return None
+        if len(cache) >= _CACHE_MAX:
+            cache.clear()
+        held = (now + RECHECK_EVERY, _live(row))
+        cache[wanted] = held
+    token, owner = held[1]
+    if not hmac.compare_digest(token.token_hash, wanted):
         return None
-    return found[0], found[1]
+    return token, owner
 
 
-def needs_touch(token: ApiToken) -> bool:
-    last = token.last_used_at
-    return last is None or clock.utcnow() - last >= TOUCH_EVERY
+def needs_touch(token: LiveToken) -> bool:
+    """Whether this request should record the token's use; if so, it is noted as used now,
+    so the requests this worker answers from memory meanwhile do not record it again."""
+    last, now = token.last_used_at, clock.utcnow()
+    if last is not None and now - last < TOUCH_EVERY:
+        return False
+    token.last_used_at = now
+    return True
 
 
 def touch_later(token_id: int) -> None:
