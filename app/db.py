@@ -12,7 +12,8 @@ import time
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from .extensions import db
 
@@ -32,6 +33,10 @@ def _unicode_lower(value):
 # case the transaction was rolled back whole and nothing of it was written.
 DEADLOCK = 1213
 CONFLICT_KEY = "freezer.db_conflict"
+WROTE_KEY = "freezer.wrote"
+#: A pooled connection idle longer than this is pinged before use (a restarted or failed-over
+#: database has dropped it); one in steady use is not: a round trip saved on every request.
+PING_AFTER_IDLE = 1.0
 
 
 def error_code(exc) -> int | None:
@@ -135,11 +140,16 @@ def init_app(app):
     elif engine.dialect.name in ("mysql", "mariadb"):
         _configure_mysql(engine)
 
+    _pool_round_trips(engine)
+
     @app.after_request
     def commit(response):
         from .errors import error_response
         if response.status_code >= 400:
             db.session.rollback()
+            return response
+        if not wrote(db.session):
+            db.session.rollback()  # a read: its transaction ends without a commit
             return response
         try:
             db.session.commit()
@@ -159,6 +169,70 @@ def init_app(app):
             return error_response(503, "Service Unavailable",
                                   "The database is unavailable; the change was not saved. Retry.")
         return response
+
+
+def wrote(session) -> bool:
+    """Whether the request's transaction holds anything to commit: pending objects, or a
+    flush or a DML statement through the session since its last commit or rollback (every
+    write of a request goes through its session; the side transactions of last_seen, token
+    use and next_run_at refreshes commit themselves)."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get(WROTE_KEY))
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session, _context):
+    session.info[WROTE_KEY] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state):
+    if not state.is_select:
+        state.session.info[WROTE_KEY] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _ended(session):
+    session.info.pop(WROTE_KEY, None)
+
+
+def _pool_round_trips(engine: Engine):
+    """What the pool does around a request, without the round trips that buy nothing:
+    - pool_pre_ping's check (config.py leaves it off) only for a connection that sat idle,
+      so a dead one (the database restarted or failed over) is replaced before use;
+    - the pool's reset-on-return (config.py turns it off) only for a connection that ran a
+      statement since its last commit or rollback: the request's session already ended its
+      transaction, and a second ROLLBACK at every checkin is a wasted round trip."""
+
+    @event.listens_for(engine, "checkout")
+    def checked_out(dbapi_connection, record, _proxy):
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since <= PING_AFTER_IDLE:
+            return  # new, or in steady use
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # noqa: BLE001 - any failure: the pool replaces it
+            raise DisconnectionError(f"idle connection failed its ping: {exc}") from exc
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def opened(conn, _cursor, _statement, _parameters, _context, _executemany):
+        conn.info["open"] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def ended(conn):
+        conn.info["open"] = False
+
+    @event.listens_for(engine, "checkin")
+    def checked_in(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+        if dbapi_connection is None or not record.info.get("open"):
+            return
+        try:
+            engine.dialect.do_rollback(dbapi_connection)
+            record.info["open"] = False
+        except Exception as exc:  # noqa: BLE001 - as the pool's own reset: drop it
+            record.invalidate(exc)
 
 
 def _configure_mysql(engine: Engine):
