@@ -17,7 +17,7 @@ class Actions(MethodView):
                    responses={200: ("The page", envelope("actions", "Action")), **COMMON_ERRORS}))
     def get(self, args):
         me = current_identity()
-        rows = documents.list_docs(Action, me.user_scope(), search_from_request(args),
+        rows = documents.list_texts(Action, me.user_scope(), search_from_request(args),
                                    args["limit"], args["offset"])
         return listing("actions", rows)
 
@@ -36,7 +36,7 @@ class ActionItem(MethodView):
                                                     404: ("No such action", ERROR)}))
     def get(self, action_id):
         me = current_identity()
-        return item(documents.get(Action, me.user_scope(), action_id))
+        return item(documents.read(Action, me.user_scope(), action_id))
 
     @blp.doc(**doc(summary="Create or replace the action with this id", body="ActionReplace",
                    responses={201: ("Stored", id_answer("action_id", True)), **PRECONDITION,

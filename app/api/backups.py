@@ -20,7 +20,7 @@ class Backups(MethodView):
                    responses={200: ("The page", envelope("backups", "Backup")), **COMMON_ERRORS}))
     def get(self, args):
         me = current_identity()
-        rows = documents.list_docs(Backup, me.user_scope(), search_from_request(args),
+        rows = documents.list_texts(Backup, me.user_scope(), search_from_request(args),
                                    args["limit"], args["offset"])
         return listing("backups", rows)
 
@@ -55,7 +55,7 @@ class BackupItem(MethodView):
                                                     404: ("No such backup", ERROR)}))
     def get(self, backup_id):
         me = current_identity()
-        return item(documents.get(Backup, me.user_scope(), backup_id))
+        return item(documents.read(Backup, me.user_scope(), backup_id))
 
     @blp.doc(**doc(summary="Forget a backup's metadata",
                    responses={204: ("Deleted", None), 404: ("No such backup", ERROR),

@@ -17,7 +17,7 @@ class Clients(MethodView):
                    responses={200: ("The page", envelope("clients", "Client")), **COMMON_ERRORS}))
     def get(self, args):
         me = current_identity()
-        rows = documents.list_docs(Client, me.user_scope(), search_from_request(args),
+        rows = documents.list_texts(Client, me.user_scope(), search_from_request(args),
                                    args["limit"], args["offset"])
         return listing("clients", rows)
 
@@ -36,7 +36,7 @@ class ClientItem(MethodView):
                                                     404: ("No such client", ERROR)}))
     def get(self, client_id):
         me = current_identity()
-        return item(documents.get(Client, me.user_scope(), client_id))
+        return item(documents.read(Client, me.user_scope(), client_id))
 
     @blp.doc(**doc(summary="Update a client's description, hostname or capabilities",
                    body="ClientPatch",

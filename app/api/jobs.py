@@ -29,7 +29,7 @@ class Jobs(MethodView):
         polled = last_seen.polled_client_id(search)
         if polled:  # an agent polling its jobs: it is alive (written at most once a minute)
             last_seen.touch(me.user_scope(), polled)
-        rows = documents.list_docs(Job, me.user_scope(), search, args["limit"], args["offset"])
+        rows = documents.list_texts(Job, me.user_scope(), search, args["limit"], args["offset"])
         return listing("jobs", rows)
 
     @blp.doc(**doc(summary="Create a job", body="JobCreate",
@@ -47,7 +47,7 @@ class JobItem(MethodView):
                                                  404: ("No such job", ERROR)}))
     def get(self, job_id):
         me = current_identity()
-        return item(documents.get(Job, me.user_scope(), job_id))
+        return item(documents.read(Job, me.user_scope(), job_id))
 
     @blp.doc(**doc(summary="Create or replace the job with this id", body="JobCreate",
                    responses={201: ("Stored", id_answer("job_id", True)), **PRECONDITION,

@@ -38,7 +38,7 @@ class Sessions(MethodView):
                               **COMMON_ERRORS}))
     def get(self, args):
         me = current_identity()
-        rows = documents.list_docs(Session, me.user_scope(), search_from_request(args),
+        rows = documents.list_texts(Session, me.user_scope(), search_from_request(args),
                                    args["limit"], args["offset"])
         return listing("sessions", rows)
 
@@ -58,7 +58,7 @@ class SessionItem(MethodView):
                                                      404: ("No such session", ERROR)}))
     def get(self, session_id):
         me = current_identity()
-        return item(documents.get(Session, me.user_scope(), session_id))
+        return item(documents.read(Session, me.user_scope(), session_id))
 
     @blp.doc(**doc(summary="Create or replace the session with this id", body="SessionReplace",
                    description="Its jobs stay those added with PUT .../jobs/{job_id}.",

@@ -48,9 +48,3 @@ class DocumentMixin:
 
     def sync_columns(self) -> None:  # pragma: no cover - every model overrides
         raise NotImplementedError
-
-    def item_view(self) -> dict:
-        """The document as an item GET answers it: with `_version`."""
-        out = copy.deepcopy(self.doc)
-        out["_version"] = self.version
-        return out

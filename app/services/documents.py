@@ -1,7 +1,9 @@
 """Scoped access to stored documents, shared by every resource. A document outside the
 caller's scope (another user's in v1, another project's in v2) is indistinguishable from a
 missing one (404), as DECISIONS.md requires."""
-from sqlalchemy import select
+from typing import NamedTuple
+
+from sqlalchemy import Text, select, type_coerce
 
 from ..extensions import db
 from . import forecast  # noqa: F401  (registers the rule of jobs.next_run_at; see Job)
@@ -46,6 +48,41 @@ def get(model, scope: Scope, doc_id: str, for_update: bool = False):
     return row
 
 
+# --- reads answered with the stored text ---------------------------------------------
+# What agents read constantly (an item GET, a poll, a page of a list) is answered with the
+# JSON text as stored, never decoded and encoded again (app/api/conventions.py splices in
+# `_version`): SQLAlchemy Core on the request's connection, no ORM objects.
+
+class Stored(NamedTuple):
+    text: str     # the document's JSON text, exactly as stored
+    version: int
+
+
+def _raw_doc(model):
+    return type_coerce(model.__table__.c.doc, Text()).label("doc")  # no JSON decoding
+
+
+def read(model, scope: Scope, doc_id: str) -> Stored:
+    """The document with that id in the caller's scope, as stored (404 as get)."""
+    table = model.__table__
+    stmt = (select(_raw_doc(model), table.c.version)
+            .where(scope.where(model), _by_id(model, doc_id)).order_by(table.c.pk).limit(1))
+    row = db.session.connection().execute(stmt).first()
+    if row is None:
+        raise NotFound(f"No {_kind(model)} found with ID {doc_id}")
+    return Stored(row.doc, row.version)
+
+
+def list_texts(model, scope: Scope, search: search_dsl.Search, limit: int, offset: int,
+               where=None) -> list[str]:
+    """A page of the scope's documents as stored: filtered in SQL, in creation order."""
+    table = model.__table__
+    stmt = select(_raw_doc(model)).where(scope.where(model) if where is None else where)
+    stmt = search_dsl.apply(stmt, model, search)
+    stmt = stmt.order_by(table.c.pk).limit(limit).offset(offset)
+    return list(db.session.connection().execute(stmt).scalars())
+
+
 def taken(model, scope: Scope, doc_id: str) -> bool:
     """Whether the id is used in the scope's project (ids are unique per project), also by
     a document the caller cannot see (another user's, for a v1 caller)."""
@@ -74,14 +111,6 @@ def check_if_match(row, if_match: str | None, model=None) -> None:
     if "*" not in tags and f'"{row.version}"' not in tags:
         raise PreconditionFailed(f"The {kind} is at version {row.version} "
                                  f'(ETag "{row.version}"), not {if_match}')
-
-
-def list_docs(model, scope: Scope, search: search_dsl.Search, limit: int, offset: int,
-              where=None):
-    stmt = select(model).where(scope.where(model) if where is None else where)
-    stmt = search_dsl.apply(stmt, model, search)
-    stmt = stmt.order_by(model.pk).limit(limit).offset(offset)
-    return list(db.session.scalars(stmt))
 
 
 def add(row):

@@ -1,0 +1,106 @@
+"""What the requests agents make constantly cost the database, counted statement by
+statement (token mode): an item GET is the identity and the document, and a read commits
+nothing. SQLite's own `BEGIN` (app/db.py) is not counted: it is no round trip."""
+import contextlib
+import time
+
+import pytest
+from sqlalchemy import event
+
+from app.auth import tokens
+from app.extensions import db
+from tests.builders import backup_body, client_body, job_body
+
+
+@pytest.fixture
+def app_config():
+    return {"AUTH_MODE": "token"}
+
+
+class Counter:
+    def __init__(self):
+        self.statements, self.commits, self.rollbacks = [], 0, 0
+
+    def __repr__(self):
+        return f"{self.statements} commits={self.commits} rollbacks={self.rollbacks}"
+
+
+@contextlib.contextmanager
+def counted(app):
+    seen = Counter()
+
+    def statement(_conn, _cursor, sql, *_args):
+        if sql.strip().upper() not in ("BEGIN", "BEGIN IMMEDIATE"):
+            seen.statements.append(" ".join(sql.split())[:90])
+
+    def commit(_conn):
+        seen.commits += 1
+
+    def rollback(_conn):
+        seen.rollbacks += 1
+
+    with app.app_context():
+        engine = db.engine
+    hooks = [("before_cursor_execute", statement), ("commit", commit), ("rollback", rollback)]
+    for name, fn in hooks:
+        event.listen(engine, name, fn)
+    try:
+        yield seen
+    finally:
+        for name, fn in hooks:
+            event.remove(engine, name, fn)
+
+
+@pytest.fixture
+def docs(alice):
+    alice.create("clients", client_body())
+    job_id = alice.create("jobs", job_body())
+    backup_id = alice.create("backups", backup_body())
+    return {"job": job_id, "backup": backup_id}
+
+
+def forget_identities(app):
+    with app.app_context():
+        app.extensions.get("freezer_live_tokens", {}).clear()
+
+
+@pytest.mark.parametrize("kind", ["job", "backup"])
+def test_an_item_get_is_the_identity_and_the_document_and_commits_nothing(app, alice, docs,
+                                                                           kind):
+    path = f"/v1/{kind}s/{docs[kind]}"
+    forget_identities(app)
+    with counted(app) as first:
+        assert alice.get(path).status_code == 200
+    assert len(first.statements) == 2 and first.commits == 0, first
+    assert "api_tokens" in first.statements[0], first
+    assert first.rollbacks <= 1, first  # the read's transaction ends once, not twice
+    with counted(app) as again:  # within tokens.RECHECK_EVERY: the identity from memory
+        assert alice.get(path).status_code == 200
+    assert len(again.statements) == 1 and again.commits == 0, again
+
+
+def test_the_identity_is_looked_up_again_after_a_second(app, alice, docs):
+    path = f"/v1/jobs/{docs['job']}"
+    assert alice.get(path).status_code == 200
+    time.sleep(tokens.RECHECK_EVERY + 0.05)
+    with counted(app) as later:
+        assert alice.get(path).status_code == 200
+    assert any("api_tokens" in s for s in later.statements), later
+
+
+def test_an_agent_poll_reads_one_page_once_last_seen_is_fresh(app, alice, docs):
+    poll = "/v1/jobs/?limit=10&offset=0"
+    body = {"match": [{"client_id": "proj_node1"}], "match_not": [{"status": "completed"}]}
+    assert alice.get(poll, body).status_code == 200  # last_seen written (at most once a minute)
+    with counted(app) as seen:
+        r = alice.get(poll, body)
+    assert r.status_code == 200 and len(r.get_json()["jobs"]) == 1
+    assert len(seen.statements) <= 2 and seen.commits == 0, seen
+
+
+def test_a_status_patch_commits_once(app, alice, docs):
+    with counted(app) as seen:
+        r = alice.patch(f"/v1/jobs/{docs['job']}", {"job_schedule": {"status": "running"}})
+    assert r.status_code == 200
+    assert seen.commits == 1, seen
+    assert len(seen.statements) <= 5, seen  # job (locked), write, run history read + insert
