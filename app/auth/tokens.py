@@ -101,7 +101,7 @@ _OWNER_COLUMNS = [c for c in User.__table__.c if c.name != "password_hash"]
 def _lookup():
     tokens, users = ApiToken.__table__, User.__table__
     return (select(tokens.c.id, tokens.c.token_hash, tokens.c.last_used_at, tokens.c.owner_id,
-                   *[c.label(f"owner_{c.name}") for c in _OWNER_COLUMNS])
+                   *[c.label(f"operator_{c.name}") for c in _OWNER_COLUMNS])
             .join(users, tokens.c.owner_id == users.c.id)
             .where(tokens.c.token_hash == bindparam("wanted"), tokens.c.revoked_at.is_(None),
                    users.c.disabled_at.is_(None)))
@@ -113,7 +113,7 @@ _LOOKUP = _lookup()  # Core, built once: its compiled form is cached by SQLAlche
 def _live(row) -> tuple[LiveToken, Owner]:
     values = row._mapping
     return (LiveToken(row.id, row.token_hash, row.last_used_at, row.owner_id),
-            Owner(**{c.name: values[f"owner_{c.name}"] for c in _OWNER_COLUMNS}))
+            Owner(**{c.name: values[f"operator_{c.name}"] for c in _OWNER_COLUMNS}))
 
 
 def _cache() -> dict:
