@@ -62,7 +62,7 @@ def main():
     from bench.fleet_server import issue_tokens
     token = issue_tokens(args.database_url, ["bench-owner-0"])["bench-owner-0"]
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "AUTH_MODE": "token",
-                      "SECRET_KEY": "bench"})
+                      "SECRET_KEY": "bench", "TESTING": True})
     make, headers = requests_for(args.op, app, token)
     client = app.test_client()
 

@@ -7,7 +7,7 @@ import time
 import requests
 
 from app.auth import tokens
-from bench.fleet_server import Gunicorn, issue_tokens, migrate
+from bench.fleet_server import SECRET_KEY, Gunicorn, issue_tokens, migrate
 
 WORKERS = 3
 
@@ -34,9 +34,9 @@ def test_a_token_revoked_elsewhere_stops_in_every_worker_within_a_second(tmp_pat
         from app import create_app
         from app.extensions import db
         other = create_app({"SQLALCHEMY_DATABASE_URI": url, "AUTH_MODE": "token",
-                            "SECRET_KEY": "x"})
+                            "SECRET_KEY": SECRET_KEY})
         with other.app_context():  # another process would do the same: the dashboard, the CLI
-            tokens.revoke(tokens.resolve(token).id)
+            tokens.revoke(tokens.resolve(token)[0].id)
             db.session.commit()
             db.engine.dispose()
         revoked_at = time.monotonic()
