@@ -12,7 +12,7 @@ import time
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -149,7 +149,10 @@ def init_app(app):
             db.session.rollback()
             return response
         if not wrote(db.session):
-            db.session.rollback()  # a read: its transaction ends without a commit
+            try:
+                db.session.rollback()  # a read: its transaction ends without a commit
+            except DBAPIError:  # the answer is whole; the pool drops the broken connection
+                log.info("ending a read's transaction failed", exc_info=True)
             return response
         try:
             db.session.commit()
@@ -211,8 +214,8 @@ def _pool_round_trips(engine: Engine):
             return  # new, or in steady use
         try:
             engine.dialect.do_ping(dbapi_connection)
-        except Exception as exc:  # noqa: BLE001 - any failure: the pool replaces it
-            raise DisconnectionError(f"idle connection failed its ping: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - as pool_pre_ping: replace every older one
+            raise InvalidatePoolError(f"idle connection failed its ping: {exc}") from exc
 
     @event.listens_for(engine, "before_cursor_execute")
     def opened(conn, _cursor, _statement, _parameters, _context, _executemany):
@@ -221,7 +224,8 @@ def _pool_round_trips(engine: Engine):
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def ended(conn):
-        conn.info["open"] = False
+        if not conn.invalidated:  # an invalidated one is dropped, not checked in
+            conn.info["open"] = False
 
     @event.listens_for(engine, "checkin")
     def checked_in(dbapi_connection, record):
