@@ -78,3 +78,16 @@ def test_make_refuses_the_old_port_variable():
     result = subprocess.run(["make", "-n", "run", "PORT=8080"], cwd=ROOT, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode != 0 and "FREEZER_API_PORT" in result.stderr
+
+
+def test_a_venv_without_pip_is_noticed_and_made_again(tmp_path):
+    """A venv made before python3-venv was installed has a Python but no pip: the next make
+    must not trust its stamp (every later make failed until `make clean`)."""
+    venv = tmp_path / "venv"
+    subprocess.run(["python3", "-m", "venv", "--without-pip", str(venv)], check=True)
+    (venv / ".installed").touch()
+    result = subprocess.run(["make", "-n", f"VENV={venv}", "install"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert "no longer works" in result.stdout, result.stdout + result.stderr
+    assert not (venv / ".installed").exists()
+    assert "-m venv" in result.stdout and "pip install" in result.stdout  # made again
