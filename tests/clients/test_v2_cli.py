@@ -21,6 +21,11 @@ def run(clients_venv, keystone, freezer_api):
     return json.loads(out.stdout.splitlines()[-1])
 
 
+def rows(listed):
+    """A list command's rows, without the blank one the CLI prints for none."""
+    return [row for row in listed if any(row.values())]
+
+
 @pytest.fixture
 def steps(run):
     return run["steps"]
@@ -47,7 +52,7 @@ def test_clients_actions_jobs(run, steps):
     assert ids["client"] == "gamma_cli-host"
     assert [c["Client ID"] for c in steps["client-list"]["out"]] == [ids["client"]]
     assert steps["client-show"]["out"]["hostname"] == "cli-host"
-    assert steps["client-list-after-delete"]["out"] == []
+    assert rows(steps["client-list-after-delete"]["out"]) == []
     assert [a["Action ID"] for a in steps["action-list"]["out"]] == [ids["action"]]
     assert steps["action-update"]["out"]["Max_retries"] == 4
     assert steps["action-update"]["out"]["Mode"] == "fs"
@@ -70,7 +75,7 @@ def test_sessions_and_backups(run, steps):
     assert steps["session-update"]["out"]["Description"] == "cli session patched"
     assert ids["job"] in steps["session-show-with-job"]["out"]["Jobs"]
     started = steps["session-show-started"]["out"]
-    assert started["Status"] == "active" and started["Session tag"] == 1
+    assert started["Status"] == "running" and started["Session tag"] == 1
     assert ids["job"] not in steps["session-show-without-job"]["out"]["Jobs"]
     assert len(ids["backup"]) == 32  # the v2 uuid, shown as the 6.5.0 CLI's "Backup ID"
     assert ids["backup"] in steps["backup-list"]["out"]

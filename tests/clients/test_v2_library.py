@@ -103,7 +103,7 @@ def test_sessions(steps):
     assert steps["session_update"] is not None
     assert steps["session_start"] == {"result": "success", "session_tag": 1}
     started = steps["session_get_started"]
-    assert started["status"] == "active" and jid in started["jobs"]
+    assert started["status"] == "running" and jid in started["jobs"]
     assert steps["session_end"]["result"] == "success"
     ended = steps["session_get_ended"]
     assert ended["status"] == "completed" and ended["result"] == "success"
