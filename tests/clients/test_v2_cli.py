@@ -89,9 +89,9 @@ def test_the_freezer_and_openstack_executables(clients_venv, keystone, freezer_a
         [os.path.join(CLIENTS_BIN, "freezer"), "client-list", "-f", "json"],
         env=env, capture_output=True, text=True, timeout=120)
     assert registered.returncode == 0, registered.stderr[-2000:]
-    assert json.loads(registered.stdout) == []
+    assert rows(json.loads(registered.stdout)) == []
     listed = subprocess.run(
         [os.path.join(CLIENTS_BIN, "openstack"), "backup", "job", "list", "-f", "json"],
         env=env, capture_output=True, text=True, timeout=120)
     assert listed.returncode == 0, listed.stderr[-2000:]
-    assert json.loads(listed.stdout) == []
+    assert rows(json.loads(listed.stdout)) == []
