@@ -79,7 +79,8 @@ class Incident(db.Model):
 
     __table_args__ = (
         Index("uq_notify_incidents_open", "rule_id", "open_key", unique=True),
-        Index("ix_notify_incidents_rule", "rule_id", "cleared_at", "recovery_sent"),
+        # a tick's live incidents: open, or cleared and not yet announced
+        Index("ix_notify_incidents_live", "rule_id", "recovery_sent"),
         Index("ix_notify_incidents_user_open", "user_id", "cleared_at"),
     )
 

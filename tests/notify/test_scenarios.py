@@ -226,3 +226,29 @@ def test_metrics_count_notices_failed_deliveries_open_incidents_and_the_last_tic
     assert value(samples, "freezer_incidents_open", kind="run_failed") == 1
     assert value(samples, "freezer_incidents_open", kind="silent_client") == 0
     assert value(samples, "freezer_watcher_last_tick_timestamp_seconds") == T0 + 110
+
+
+def test_a_session_round_open_past_its_expected_end(alice, receiver):
+    rule("alice", "session_overdue", [webhook_channel("alice", receiver.url)], threshold=600)
+    job_id = alice.create("jobs", job_body())
+    run(alice, job_id, "success", 0, 300)   # the job's typical run: 300 s
+    session_id = alice.create("sessions", {"description": "nightly",
+                                           "schedule": {"schedule_interval": "1 days"}})
+    assert alice.put(f"/v1/sessions/{session_id}/jobs/{job_id}").status_code == 204
+    at(1000)
+    assert alice.post(f"/v1/sessions/{session_id}/action",
+                      {"start": {"job_id": job_id, "current_tag": 0}}).status_code == 202
+    at(1850)                                # 300 s typical + 600 s margin not yet passed
+    tick()
+    assert receiver.deliveries == []
+    at(1950)
+    tick()
+    assert types(receiver) == ["incident.opened"]
+    assert "expected to end by" in receiver.deliveries[0]["payload"]["incidents"][0]["summary"]
+    at(2000)
+    assert alice.post(f"/v1/sessions/{session_id}/action",
+                      {"end": {"job_id": job_id, "current_tag": 1, "result": "success"}}
+                      ).status_code == 202
+    at(2100)
+    tick()
+    assert types(receiver) == ["incident.opened", "incident.recovered"]

@@ -113,7 +113,8 @@ def test_open_incidents_are_on_the_overview(ui, alice):
     from app import clock
     from app.services.notify import rules
     rule = rules.create("alice", {"name": "failures", "kind": "run_failed"})
-    incidents._open(rule, "job-9", "job job-9 ended fail on client node1", clock.utcnow())
+    incidents.Live([rule]).open_one(rule, "job-9", "job job-9 ended fail on client node1",
+                                    clock.utcnow())
     db.session.commit()
     page = ui.get("/").text
     assert "Open incidents (1)" in page and "job job-9 ended fail" in page

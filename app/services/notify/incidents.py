@@ -5,7 +5,7 @@ sessions.round_started_at), never the run history, so a tick costs the same what
 history's size. The caller (the watcher) holds the evaluation lock."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, literal, or_, select, union_all
 
 from ...extensions import db
 from ...models import Client, Incident, Job, OutboxEvent, Rule, Session
@@ -18,23 +18,35 @@ LIMIT = 1000          # violations read per rule and tick; more wait for the nex
 STUCK_FLOOR = 300     # seconds: no run is "stuck" by the factor before this
 
 
-def _open(rule: Rule, subject: str, summary: str, now: datetime) -> Incident:
-    incident = Incident(user_id=rule.user_id, project_id=rule.project_id, rule_id=rule.pk,
-                        kind=rule.kind, subject=subject, open_key=subject,
-                        summary=summary[:500], opened_at=now)
-    db.session.add(incident)
-    return incident
+class Live:
+    """Every incident a tick may act on, read in one statement: those not yet finished
+    (open, or cleared and not yet announced: recovery_sent false, an index prefix), by
+    rule and, while open, by subject."""
 
+    def __init__(self, rules: list[Rule]):
+        self.by_rule: dict[int, list[Incident]] = {rule.pk: [] for rule in rules}
+        self.open: dict[int, dict[str, Incident]] = {rule.pk: {} for rule in rules}
+        if rules:
+            for incident in db.session.scalars(select(Incident).where(
+                    Incident.rule_id.in_(list(self.by_rule)),
+                    Incident.recovery_sent.is_(False)).order_by(Incident.pk)):
+                self.by_rule[incident.rule_id].append(incident)
+                if incident.cleared_at is None:
+                    self.open[incident.rule_id][incident.subject] = incident
 
-def _clear(incident: Incident, now: datetime) -> None:
-    incident.cleared_at, incident.open_key = now, None
+    def open_one(self, rule: Rule, subject: str, summary: str, now: datetime) -> Incident:
+        incident = Incident(user_id=rule.user_id, project_id=rule.project_id,
+                            rule_id=rule.pk, kind=rule.kind, subject=subject,
+                            open_key=subject, summary=summary[:500], opened_at=now,
+                            recovery_sent=False)
+        db.session.add(incident)
+        self.by_rule[rule.pk].append(incident)
+        self.open[rule.pk][subject] = incident
+        return incident
 
-
-def open_incidents(rule_id: int, subjects=None) -> dict[str, Incident]:
-    stmt = select(Incident).where(Incident.rule_id == rule_id, Incident.cleared_at.is_(None))
-    if subjects is not None:
-        stmt = stmt.where(Incident.open_key.in_(subjects))
-    return {i.subject: i for i in db.session.scalars(stmt)}
+    def clear(self, rule: Rule, subject: str, now: datetime) -> None:
+        incident = self.open[rule.pk].pop(subject)
+        incident.cleared_at, incident.open_key = now, None
 
 
 # --- events ------------------------------------------------------------------------------
@@ -47,103 +59,121 @@ def _event_summary(event: OutboxEvent) -> str:
            f"ended {event.result}"
 
 
-def apply_events(now: datetime) -> int:
+def apply_events(rules: list[Rule], live: Live, now: datetime) -> int:
     """Turn a batch of outbox events, oldest first, into incidents opened or cleared, and
     delete them. Returns how many were read."""
     events = list(db.session.scalars(select(OutboxEvent).order_by(OutboxEvent.pk)
                                      .limit(EVENT_BATCH)))
     if not events:
         return 0
-    owners = {e.user_id for e in events}
-    kinds = {rule_kinds.EVENT_KINDS[e.kind] for e in events if e.kind in rule_kinds.EVENT_KINDS}
-    by_owner: dict[tuple, list[Rule]] = {}
-    for rule in db.session.scalars(select(Rule).where(Rule.user_id.in_(owners),
-                                                      Rule.kind.in_(kinds), Rule.enabled)):
-        by_owner.setdefault((rule.user_id, rule.kind), []).append(rule)
-    for rule_list in by_owner.values():
-        for rule in rule_list:
-            subjects = [e.subject for e in events if e.user_id == rule.user_id and
-                        rule_kinds.EVENT_KINDS.get(e.kind) == rule.kind]
-            opened = open_incidents(rule.pk, subjects)
-            for event in events:
-                if event.user_id != rule.user_id or \
-                        rule_kinds.EVENT_KINDS.get(event.kind) != rule.kind:
-                    continue
-                current = opened.get(event.subject)
-                if event.result == "success" and current is not None:
-                    _clear(current, now)
-                    del opened[event.subject]
-                elif event.result in ("fail", "aborted") and current is None:
-                    # open now: a second failure of the same job adds nothing
-                    opened[event.subject] = _open(rule, event.subject, _event_summary(event),
-                                                  now)
+    listening: dict[tuple, list[Rule]] = {}
+    for rule in rules:
+        listening.setdefault((rule.user_id, rule.kind), []).append(rule)
+    for event in events:
+        kind = rule_kinds.EVENT_KINDS.get(event.kind)
+        for rule in listening.get((event.user_id, kind), ()):
+            current = live.open[rule.pk].get(event.subject)
+            if event.result == "success" and current is not None:
+                live.clear(rule, event.subject, now)
+            elif event.result in ("fail", "aborted") and current is None:
+                # open now: a second failure of the same job adds nothing
+                live.open_one(rule, event.subject, _event_summary(event), now)
     db.session.execute(delete(OutboxEvent).where(OutboxEvent.pk.in_([e.pk for e in events])))
-    db.session.flush()
     return len(events)
 
 
 # --- clock rules -------------------------------------------------------------------------
+# Each kind reads all its rules' violations in one statement: one SELECT per rule (its
+# owner's index range, its own threshold and LIMIT), tagged with the rule, in a UNION ALL.
 
-def _missed(rule: Rule, now: datetime) -> dict[str, str]:
-    cutoff = now - timedelta(seconds=rule.threshold)
-    rows = db.session.execute(
-        select(Job.job_id, Job.due_at, Job.client_id)
-        .where(Job.user_id == rule.user_id, Job.due_at > DUE_NOW, Job.due_at < cutoff,
-               or_(Job.status.is_(None), Job.status != "running"))
-        .order_by(Job.due_at).limit(LIMIT))
-    return {job_id: f"job {job_id} (client {client or '?'}) did not start after its fire "
-                    f"time {iso(due)}" for job_id, due, client in rows}
+def _tagged(rule: Rule, stmt):
+    return stmt.add_columns(literal(rule.pk).label("rule_pk")).limit(LIMIT).subquery()
 
 
-def _stuck(rule: Rule, now: datetime) -> dict[str, str]:
-    floor = now - timedelta(seconds=min(rule.threshold, STUCK_FLOOR))
-    rows = db.session.execute(
-        select(Job.job_id, Job.run_started_at, Job.avg_duration, Job.client_id)
-        .where(Job.user_id == rule.user_id, Job.run_started_at < floor)
-        .order_by(Job.run_started_at).limit(LIMIT))
+def _union(parts):
+    subqueries = [select(*part.c) for part in parts]
+    return db.session.execute(union_all(*subqueries) if len(subqueries) > 1
+                              else subqueries[0]).all()
+
+
+def _missed(rules: list[Rule], now: datetime) -> dict[int, dict[str, str]]:
+    rows = _union([_tagged(rule, select(Job.job_id, Job.due_at, Job.client_id).where(
+        Job.user_id == rule.user_id, Job.due_at > DUE_NOW,
+        Job.due_at < now - timedelta(seconds=rule.threshold),
+        or_(Job.status.is_(None), Job.status != "running")).order_by(Job.due_at))
+        for rule in rules])
     out = {}
-    for job_id, started, typical, client in rows:
+    for job_id, due, client, rule_pk in rows:
+        out.setdefault(rule_pk, {})[job_id] = \
+            f"job {job_id} (client {client or '?'}) did not start after its fire time {iso(due)}"
+    return out
+
+
+def _stuck(rules: list[Rule], now: datetime) -> dict[int, dict[str, str]]:
+    by_pk = {rule.pk: rule for rule in rules}
+    rows = _union([_tagged(rule, select(
+        Job.job_id, Job.run_started_at, Job.avg_duration, Job.client_id).where(
+        Job.user_id == rule.user_id,
+        Job.run_started_at < now - timedelta(seconds=min(rule.threshold, STUCK_FLOOR)))
+        .order_by(Job.run_started_at)) for rule in rules])
+    out = {}
+    for job_id, started, typical, client, rule_pk in rows:
+        rule = by_pk[rule_pk]
         elapsed = (now - started).total_seconds()
         by_history = typical is not None and elapsed > max(STUCK_FLOOR, rule.factor * typical)
         if elapsed > rule.threshold or by_history:
             why = f"{rule.factor:g}x its typical {typical:.0f} s" if by_history and \
                 elapsed <= rule.threshold else f"the maximum {rule.threshold} s"
-            out[job_id] = f"job {job_id} (client {client or '?'}) running for " \
-                          f"{elapsed:.0f} s since {iso(started)}, past {why}"
+            out.setdefault(rule_pk, {})[job_id] = \
+                f"job {job_id} (client {client or '?'}) running for {elapsed:.0f} s since " \
+                f"{iso(started)}, past {why}"
     return out
 
 
-def _silent(rule: Rule, now: datetime) -> dict[str, str]:
-    cutoff = now - timedelta(seconds=rule.threshold)
-    active = select(Job.pk).where(Job.user_id == Client.user_id,
-                                  Job.client_id == Client.client_id,
-                                  or_(Job.next_run_at.is_not(None), Job.status == "running"))
-    rows = db.session.execute(
-        select(Client.client_id, Client.last_seen)
-        .where(Client.user_id == rule.user_id, Client.last_seen < cutoff, active.exists())
-        .order_by(Client.last_seen).limit(LIMIT))
-    return {client_id: f"client {client_id} has not polled since {iso(seen)} and has "
-                       f"active jobs" for client_id, seen in rows}
-
-
-def _overdue(rule: Rule, now: datetime) -> dict[str, str]:
-    margin = timedelta(seconds=rule.threshold)
-    rows = list(db.session.execute(
-        select(Session.session_id, Session.round_started_at)
-        .where(Session.user_id == rule.user_id, Session.round_started_at < now - margin)
-        .order_by(Session.round_started_at).limit(LIMIT)))
+def _silent(rules: list[Rule], now: datetime) -> dict[int, dict[str, str]]:
+    by_pk = {rule.pk: rule for rule in rules}
+    rows = _union([_tagged(rule, select(Client.client_id, Client.last_seen).where(
+        Client.user_id == rule.user_id,
+        Client.last_seen < now - timedelta(seconds=rule.threshold))
+        .order_by(Client.last_seen)) for rule in rules])
     if not rows:
         return {}
-    typical = dict(db.session.execute(
-        select(Job.session_id, func.max(Job.avg_duration))
-        .where(Job.user_id == rule.user_id, Job.session_id.in_([r[0] for r in rows]))
-        .group_by(Job.session_id)))
+    # then which of those few have active jobs: an index lookup per client
+    # (ix_jobs_user_client); as an EXISTS, MariaDB materialised every job of the owner
+    active = set(db.session.execute(
+        select(Job.user_id, Job.client_id).distinct()
+        .where(Job.user_id.in_({by_pk[r[2]].user_id for r in rows}),
+               Job.client_id.in_({r[0] for r in rows}),
+               or_(Job.next_run_at.is_not(None), Job.status == "running"))).all())
     out = {}
-    for session_id, started in rows:
-        expected = started + timedelta(seconds=typical.get(session_id) or 0)
-        if now > expected + margin:
-            out[session_id] = f"session {session_id} round open since {iso(started)}, " \
-                              f"expected to end by {iso(expected)}"
+    for client_id, seen, rule_pk in rows:
+        if (by_pk[rule_pk].user_id, client_id) in active:
+            out.setdefault(rule_pk, {})[client_id] = \
+                f"client {client_id} has not polled since {iso(seen)} and has active jobs"
+    return out
+
+
+def _overdue(rules: list[Rule], now: datetime) -> dict[int, dict[str, str]]:
+    by_pk = {rule.pk: rule for rule in rules}
+    rows = _union([_tagged(rule, select(Session.session_id, Session.round_started_at,
+                                        Session.user_id).where(
+        Session.user_id == rule.user_id,
+        Session.round_started_at < now - timedelta(seconds=rule.threshold))
+        .order_by(Session.round_started_at)) for rule in rules])
+    if not rows:
+        return {}
+    typical = {(user, sid): longest for user, sid, longest in db.session.execute(
+        select(Job.user_id, Job.session_id, func.max(Job.avg_duration))
+        .where(Job.user_id.in_({r[2] for r in rows}),
+               Job.session_id.in_({r[0] for r in rows}))
+        .group_by(Job.user_id, Job.session_id))}
+    out = {}
+    for session_id, started, user_id, rule_pk in rows:
+        expected = started + timedelta(seconds=typical.get((user_id, session_id)) or 0)
+        if now > expected + timedelta(seconds=by_pk[rule_pk].threshold):
+            out.setdefault(rule_pk, {})[session_id] = \
+                f"session {session_id} round open since {iso(started)}, expected to end " \
+                f"by {iso(expected)}"
     return out
 
 
@@ -151,24 +181,26 @@ CLOCK_RULES = {"missed_schedule": _missed, "stuck_run": _stuck, "silent_client":
                "session_overdue": _overdue}
 
 
-def evaluate_clock_rule(rule: Rule, now: datetime) -> None:
+def evaluate_clock_rules(rules: list[Rule], live: Live, now: datetime) -> None:
     """Open an incident for each new violation; clear those that no longer hold (unless the
     read was cut at LIMIT: an unread row may still be in violation)."""
-    found = CLOCK_RULES[rule.kind](rule, now)
-    opened = open_incidents(rule.pk)
-    for subject, summary in found.items():
-        if subject not in opened:
-            _open(rule, subject, summary, now)
-    if len(found) < LIMIT:
-        for subject, incident in opened.items():
-            if subject not in found:
-                _clear(incident, now)
-    db.session.flush()
+    for kind, reader in CLOCK_RULES.items():
+        of_kind = [rule for rule in rules if rule.kind == kind]
+        if not of_kind:
+            continue
+        found = reader(of_kind, now)
+        for rule in of_kind:
+            violations = found.get(rule.pk, {})
+            for subject, summary in violations.items():
+                if subject not in live.open[rule.pk]:
+                    live.open_one(rule, subject, summary, now)
+            if len(violations) < LIMIT:
+                for subject in [s for s in live.open[rule.pk] if s not in violations]:
+                    live.clear(rule, subject, now)
 
 
-def clock_rules() -> list[Rule]:
-    return list(db.session.scalars(select(Rule).where(
-        Rule.enabled, Rule.kind.in_(rule_kinds.CLOCK_KINDS)).order_by(Rule.pk)))
+def enabled_rules() -> list[Rule]:
+    return list(db.session.scalars(select(Rule).where(Rule.enabled).order_by(Rule.pk)))
 
 
 def open_for_owner(user_id: str, limit: int = 50) -> list[Incident]:

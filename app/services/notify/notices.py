@@ -64,53 +64,57 @@ def new_notice(channel: Channel, kind: str, now: datetime, rule: Rule | None = N
     return notice
 
 
-def _pending(rule: Rule, now: datetime) -> dict[str, list[Incident]]:
-    base = select(Incident).where(Incident.rule_id == rule.pk)
-    found = {"opened": list(db.session.scalars(
-        base.where(Incident.cleared_at.is_(None), Incident.notified_at.is_(None))
-        .order_by(Incident.pk).limit(BATCH)))}
-    found["reminder"] = list(db.session.scalars(
-        base.where(Incident.cleared_at.is_(None),
-                   Incident.notified_at < now - timedelta(seconds=rule.remind_after))
-        .order_by(Incident.pk).limit(BATCH))) if rule.remind_after else []
-    cleared = list(db.session.scalars(
-        base.where(Incident.cleared_at.is_not(None), Incident.recovery_sent.is_(False))
-        .order_by(Incident.pk).limit(BATCH)))
-    for incident in cleared:
-        incident.recovery_sent = True
-    # one that cleared before anyone heard of it needs no recovery notice
-    found["recovered"] = [i for i in cleared if i.notified_at is not None]
-    return found
+def _pending(rule: Rule, incidents: list[Incident], now: datetime) -> dict[str, list]:
+    """From the rule's live incidents (incidents.Live): what opened, what is due a reminder,
+    what cleared."""
+    found = {"opened": [], "reminder": [], "recovered": []}
+    remind_before = now - timedelta(seconds=rule.remind_after)
+    for incident in incidents:
+        if incident.cleared_at is not None:
+            incident.recovery_sent = True
+            if incident.notified_at is not None:  # one nobody heard of needs no recovery
+                found["recovered"].append(incident)
+        elif incident.notified_at is None:
+            found["opened"].append(incident)
+        elif rule.remind_after and incident.notified_at < remind_before:
+            found["reminder"].append(incident)
+    return {kind: found[kind][:BATCH] for kind in found}
 
 
-def build(rule: Rule, now: datetime) -> int:
-    """The rule's notices for this tick; returns how many were made."""
+def _due(rule: Rule, incidents: list[Incident], now: datetime) -> bool:
     if rule.last_notice_at is not None and \
             now < rule.last_notice_at + timedelta(seconds=rule.group_seconds):
+        return False
+    reminders = now - timedelta(seconds=rule.remind_after)
+    return any(i.cleared_at is not None or i.notified_at is None or
+               (rule.remind_after and i.notified_at < reminders) for i in incidents)
+
+
+def build(rules: list[Rule], live, now: datetime) -> int:
+    """The notices of every rule with something to say whose grouping interval has passed,
+    from the live incidents; reads the channels only when a notice is made."""
+    due = [rule for rule in rules if _due(rule, live.by_rule[rule.pk], now)]
+    if not due:
         return 0
-    found = _pending(rule, now)
-    if not any(found.values()):
-        db.session.flush()
-        return 0
-    targets = list(db.session.scalars(select(Channel).where(
-        Channel.user_id == rule.user_id, Channel.pk.in_(rule.channel_ids or [])))) \
-        if rule.channel_ids else []
+    wanted = {pk for rule in due for pk in (rule.channel_ids or [])}
+    targets = {c.pk: c for c in db.session.scalars(
+        select(Channel).where(Channel.pk.in_(wanted)))} if wanted else {}
     made = 0
-    for kind, incidents in found.items():
-        for incident in incidents:
-            if kind != "recovered":
-                incident.notified_at = now
-        if incidents:
-            for channel in targets:
-                new_notice(channel, kind, now, rule, incidents)
-                made += 1
-    rule.last_notice_at = now
-    db.session.flush()
+    for rule in due:
+        found = _pending(rule, live.by_rule[rule.pk], now)
+        for kind, incidents in found.items():
+            for incident in incidents:
+                if kind != "recovered":
+                    incident.notified_at = now
+            if not incidents:
+                continue
+            for pk in rule.channel_ids or []:
+                channel = targets.get(pk)
+                if channel is not None and channel.user_id == rule.user_id:
+                    new_notice(channel, kind, now, rule, incidents)
+                    made += 1
+        rule.last_notice_at = now
     return made
-
-
-def all_rules() -> list[Rule]:
-    return list(db.session.scalars(select(Rule).where(Rule.enabled).order_by(Rule.pk)))
 
 
 def log(user_id: str, limit: int, offset: int) -> list[Notice]:

@@ -49,12 +49,12 @@ def evaluate() -> dict:
             return stats
         now = clock.utcnow()
         stats["evaluated"] = True
-        stats["events"] = incidents.apply_events(now)
-        for rule in incidents.clock_rules():
-            incidents.evaluate_clock_rule(rule, now)
-        for rule in notices.all_rules():
-            stats["rules"] += 1
-            stats["notices"] += notices.build(rule, now)
+        rules = incidents.enabled_rules()
+        live = incidents.Live(rules)
+        stats["rules"] = len(rules)
+        stats["events"] = incidents.apply_events(rules, live, now)
+        incidents.evaluate_clock_rules(rules, live, now)
+        stats["notices"] = notices.build(rules, live, now)
         db.session.commit()
     except BaseException:
         db.session.rollback()
