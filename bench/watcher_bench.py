@@ -36,16 +36,16 @@ def _fill(db, owners, jobs, clients, rng, now):
     channel_rows, rule_rows = [], []
     for o in range(owners):
         user = f"owner{o}"
-        channel_rows.append({"user_id": user, "name": "hook", "kind": "webhook",
+        channel_rows.append({"user_id": user, "project_id": user, "name": "hook", "kind": "webhook",
                              "config": {"url": RECEIVER_URL, "secret": "s" * 8 + secrets.token_hex(8)},
                              "created_at": now})
     db.session.execute(db.insert(Channel), channel_rows)
-    channel_ids = {c.user_id: c.pk for c in db.session.query(Channel)}
+    channel_ids = {c.project_id: c.pk for c in db.session.query(Channel)}
     from app.services.notify import rules
     for o in range(owners):
         user = f"owner{o}"
         for kind in rules.KINDS:
-            rule_rows.append({"user_id": user, "name": kind, "kind": kind, "enabled": True,
+            rule_rows.append({"user_id": user, "project_id": user, "name": kind, "kind": kind, "enabled": True,
                               "threshold": rules.default_threshold(kind), "factor": 3.0,
                               "remind_after": 3600, "group_seconds": 60,
                               "channel_ids": [channel_ids[user]], "created_at": now})
@@ -57,14 +57,14 @@ def _fill(db, owners, jobs, clients, rng, now):
             silent = rng.random() < 0.02
             seen = now - timedelta(seconds=3600 if silent else rng.randint(0, 120))
             cid = f"{user}-node{c}"
-            client_rows.append({"user_id": user, "client_id": cid, "hostname": cid,
+            client_rows.append({"user_id": user, "project_id": user, "client_id": cid, "hostname": cid,
                                 "last_seen": seen, "version": 1, "created_at": now,
                                 "updated_at": now,
                                 "doc": {"client": {"client_id": cid, "hostname": cid},
                                         "user_id": user}})
         for s in range(10):
             running = s < 2
-            session_rows.append({"user_id": user, "session_id": f"{user}-s{s}", "version": 1,
+            session_rows.append({"user_id": user, "project_id": user, "session_id": f"{user}-s{s}", "version": 1,
                                  "status": "running" if running else "active", "result": "",
                                  "round_started_at": now - timedelta(hours=3) if running else None,
                                  "created_at": now, "updated_at": now,
@@ -79,7 +79,7 @@ def _fill(db, owners, jobs, clients, rng, now):
             elif roll < 0.06:
                 status, due = "running", None
                 started = now - timedelta(seconds=rng.choice([60, 300, 900, 4 * 3600 + 1, 8 * 3600]))
-            job_rows.append({"user_id": user, "job_id": jid, "client_id": cid, "status": status,
+            job_rows.append({"user_id": user, "project_id": user, "job_id": jid, "client_id": cid, "status": status,
                              "event": "", "result": "", "version": 1, "created_at": now,
                              "updated_at": now, "next_run_at": due, "due_at": due,
                              "run_started_at": started, "avg_duration": float(rng.randint(60, 1800)),
@@ -99,7 +99,7 @@ def _grow_runs(db, owners, jobs, upto, have, rng, now):
     for i in range(have, upto):
         o = i % owners
         started = now - timedelta(seconds=rng.randint(3600, 90 * 86400))
-        rows.append({"user_id": f"owner{o}", "job_id": f"owner{o}-job{(i // owners) % per_owner}",
+        rows.append({"user_id": f"owner{o}", "project_id": f"owner{o}", "job_id": f"owner{o}-job{(i // owners) % per_owner}",
                      "client_id": None, "started_at": started,
                      "ended_at": started + timedelta(seconds=rng.randint(60, 1800)),
                      "result": rng.choice(["success"] * 9 + ["fail"]), "backup_count": 0,
@@ -113,11 +113,13 @@ def _grow_runs(db, owners, jobs, upto, have, rng, now):
 
 
 def _events(db, owners, rng, n=5):
-    from app.services.notify import outbox
+    """What agents' job PATCHes write in the meantime: a few runs ended."""
+    from app.models import OutboxEvent
     for _ in range(n):
         o = rng.randrange(owners)
-        outbox.emit(f"owner{o}", outbox.RUN_ENDED, f"owner{o}-job{rng.randrange(100)}",
-                    rng.choice(["fail", "success"]), client_id="x")
+        db.session.add(OutboxEvent(user_id=f"owner{o}", project_id=f"owner{o}", kind="run.ended",
+                                   subject=f"owner{o}-job{rng.randrange(100)}",
+                                   result=rng.choice(["fail", "success"]), detail={}))
     db.session.commit()
 
 

@@ -26,7 +26,6 @@ class Client(DocumentMixin, db.Model):
         Index("uq_clients_project_client", "project_id", "client_id", unique=True),
         Index("ix_clients_user_client", "user_id", "client_id"),
         Index("ix_clients_central", "is_central"),
-        Index("ix_clients_user_last_seen", "user_id", "last_seen"),  # silent clients
         Index("ix_clients_project_last_seen", "project_id", "last_seen"),
     )
 

@@ -59,8 +59,8 @@ class Job(DocumentMixin, db.Model):
         # "what runs next": an index range on the caller's jobs, in fire-time order
         Index("ix_jobs_user_next_run", "user_id", "next_run_at"),
         # the watcher: missed fire times, runs open too long
-        Index("ix_jobs_user_due", "user_id", "due_at"),
-        Index("ix_jobs_user_run_started", "user_id", "run_started_at"),
+        Index("ix_jobs_project_due", "project_id", "due_at"),
+        Index("ix_jobs_project_run_started", "project_id", "run_started_at"),
     )
 
     SEARCH_COLUMNS = {

@@ -2,8 +2,8 @@
 (incidents), what happened (the outbox, written in the transaction of the change) and what
 was sent (notices, which are also the delivery log).
 
-Every table carries the owner (`user_id`, the scope every query uses) and a `project_id`
-kept ready for the v2 project scope."""
+Rules, channels, incidents and notices belong to a project (the dashboard's scope, shared by
+its operators); `user_id` is who wrote the row."""
 from datetime import datetime
 
 from sqlalchemy import Boolean, Float, Index, Integer, String, Text
@@ -21,7 +21,7 @@ class Channel(db.Model):
 
     pk: Mapped[int] = mapped_column(PrimaryKey(), primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
-    project_id: Mapped[str | None] = mapped_column(IdString(255))
+    project_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # webhook | apprise | email
     # webhook: url, secret; apprise: url; email: host, port, security, username, password,
@@ -29,7 +29,7 @@ class Channel(db.Model):
     config: Mapped[dict] = mapped_column(JSONText(), nullable=False, default=dict)
     created_at: Mapped[datetime] = mapped_column(Timestamp(), nullable=False, default=utcnow)
 
-    __table_args__ = (Index("ix_notify_channels_user", "user_id", "pk"),)
+    __table_args__ = (Index("ix_notify_channels_project", "project_id", "pk"),)
 
 
 class Rule(db.Model):
@@ -39,7 +39,7 @@ class Rule(db.Model):
 
     pk: Mapped[int] = mapped_column(PrimaryKey(), primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
-    project_id: Mapped[str | None] = mapped_column(IdString(255))
+    project_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
@@ -54,7 +54,7 @@ class Rule(db.Model):
     last_notice_at: Mapped[datetime | None] = mapped_column(Timestamp())
     created_at: Mapped[datetime] = mapped_column(Timestamp(), nullable=False, default=utcnow)
 
-    __table_args__ = (Index("ix_notify_rules_user", "user_id", "kind"),)
+    __table_args__ = (Index("ix_notify_rules_project", "project_id", "kind"),)
 
 
 class Incident(db.Model):
@@ -66,7 +66,7 @@ class Incident(db.Model):
 
     pk: Mapped[int] = mapped_column(PrimaryKey(), primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
-    project_id: Mapped[str | None] = mapped_column(IdString(255))
+    project_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
     rule_id: Mapped[int] = mapped_column(PrimaryKey(), nullable=False)
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     subject: Mapped[str] = mapped_column(IdString(255), nullable=False)  # a job/client/session id
@@ -81,7 +81,7 @@ class Incident(db.Model):
         Index("uq_notify_incidents_open", "rule_id", "open_key", unique=True),
         # a tick's live incidents: open, or cleared and not yet announced
         Index("ix_notify_incidents_live", "rule_id", "recovery_sent"),
-        Index("ix_notify_incidents_user_open", "user_id", "cleared_at"),
+        Index("ix_notify_incidents_project_open", "project_id", "cleared_at"),
     )
 
 
@@ -93,7 +93,7 @@ class OutboxEvent(db.Model):
 
     pk: Mapped[int] = mapped_column(PrimaryKey(), primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
-    project_id: Mapped[str | None] = mapped_column(IdString(255))
+    project_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
     kind: Mapped[str] = mapped_column(String(32), nullable=False)   # run.ended | session.ended
     subject: Mapped[str] = mapped_column(IdString(255), nullable=False)
     result: Mapped[str] = mapped_column(String(16), nullable=False, default="")
@@ -110,7 +110,7 @@ class Notice(db.Model):
     pk: Mapped[int] = mapped_column(PrimaryKey(), primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(64), nullable=False)  # the idempotency key
     user_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
-    project_id: Mapped[str | None] = mapped_column(IdString(255))
+    project_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
     channel_id: Mapped[int | None] = mapped_column(PrimaryKey())
     rule_id: Mapped[int | None] = mapped_column(PrimaryKey())
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # opened|reminder|recovered|test
@@ -129,5 +129,5 @@ class Notice(db.Model):
     __table_args__ = (
         Index("uq_notify_notices_key", "key", unique=True),
         Index("ix_notify_notices_due", "status", "next_attempt_at"),
-        Index("ix_notify_notices_user", "user_id", "pk"),
+        Index("ix_notify_notices_project", "project_id", "pk"),
     )

@@ -26,7 +26,7 @@ class Session(DocumentMixin, db.Model):
         Index("ix_sessions_user_session", "user_id", "session_id"),
         Index("ix_sessions_project_status", "project_id", "status"),
         Index("ix_sessions_user_status", "user_id", "status"),
-        Index("ix_sessions_user_round", "user_id", "round_started_at"),
+        Index("ix_sessions_project_round", "project_id", "round_started_at"),
     )
 
     SEARCH_COLUMNS = {"session_id": "session_id", "status": "status", "result": "result"}

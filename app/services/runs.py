@@ -58,8 +58,8 @@ def _remember_outcome(job: Job, run: Run) -> None:
             return  # nothing to recover from: no event per ordinary success
     else:
         job.last_failure_at = run.ended_at
-    outbox.emit(job.user_id, outbox.RUN_ENDED, job.job_id, run.result, run_id=run.pk,
-                client_id=run.client_id, duration=round(seconds, 3))
+    outbox.emit(job, outbox.RUN_ENDED, run.result, run_id=run.pk, client_id=run.client_id,
+                duration=round(seconds, 3))
 
 
 def record_change(job: Job, old_doc, new_doc) -> None:

@@ -373,6 +373,6 @@ def act(scope: Scope, session_id: str, body, if_match=None) -> dict:
     if action == "end" or doc != row.doc:  # end always writes (§8.9); start only if it changed
         documents.write(row, doc)
     if ended:  # the round's outcome, noticed in this transaction (app/services/notify)
-        outbox.emit(row.user_id, outbox.SESSION_ENDED, session_id, doc.get("result") or "",
+        outbox.emit(row, outbox.SESSION_ENDED, doc.get("result") or "",
                     session_tag=_int(doc.get("session_tag"), 0))
     return {"result": result, "session_tag": _int(doc.get("session_tag"), 0)}

@@ -29,7 +29,7 @@ def _status() -> int:
 @blp.route("/notify/channels")
 @login_required
 def notify_channels():
-    return render("notify/channels.html", rows=channels.listing(owner().user_id),
+    return render("notify/channels.html", rows=channels.listing(owner()),
                   kinds=channels.KINDS, target=channels.target)
 
 
@@ -37,7 +37,7 @@ def notify_channels():
 @login_required
 def notify_channel_new():
     form = ChannelForm()
-    if _saved(form, lambda data: channels.create(owner().user_id, data)):
+    if _saved(form, lambda data: channels.create(owner(), data)):
         flash("Channel saved. Send it a test to check it.", "success")
         return go(url_for("ui.notify_channels"))
     return render("notify/channel_form.html", status=_status(), form=form, row=None)
@@ -46,11 +46,11 @@ def notify_channel_new():
 @blp.route("/notify/channels/<int:channel_id>/edit", methods=["GET", "POST"])
 @login_required
 def notify_channel_edit(channel_id):
-    row = channels.get(owner().user_id, channel_id)
+    row = channels.get(owner(), channel_id)
     form = ChannelForm()
     if request.method == "GET":
         form.fill(row)
-    if _saved(form, lambda data: channels.update(owner().user_id, channel_id, data)):
+    if _saved(form, lambda data: channels.update(owner(), channel_id, data)):
         flash("Channel saved.", "success")
         return go(url_for("ui.notify_channels"))
     return render("notify/channel_form.html", status=_status(), form=form, row=row)
@@ -61,7 +61,7 @@ def notify_channel_edit(channel_id):
 def notify_channel_test(channel_id):
     """One test notice, tried right away (bounded by NOTIFY_SEND_TIMEOUT); if it fails,
     the log shows why and the watcher retries it like any notice."""
-    row = channels.get(owner().user_id, channel_id)
+    row = channels.get(owner(), channel_id)
     notice = notices.new_notice(row, "test", clock.utcnow())
     error = delivery.send_now(notice, row)
     if error is None:
@@ -74,10 +74,10 @@ def notify_channel_test(channel_id):
 @blp.route("/notify/channels/<int:channel_id>/delete", methods=["GET", "POST"])
 @login_required
 def notify_channel_delete(channel_id):
-    row = channels.get(owner().user_id, channel_id)
+    row = channels.get(owner(), channel_id)
     form = ConfirmForm()
     if request.method == "POST":
-        channels.delete(owner().user_id, channel_id)
+        channels.delete(owner(), channel_id)
         flash("Channel deleted; rules that used it no longer do.", "success")
         return go(url_for("ui.notify_channels"))
     return render("confirm.html", form=form, title="Delete this channel?",
@@ -87,15 +87,15 @@ def notify_channel_delete(channel_id):
 
 def _rule_form():
     form = RuleForm()
-    form.channel_ids.choices = [(c.pk, c.name) for c in channels.listing(owner().user_id)]
+    form.channel_ids.choices = [(c.pk, c.name) for c in channels.listing(owner())]
     return form
 
 
 @blp.route("/notify/rules")
 @login_required
 def notify_rules():
-    names = {c.pk: c.name for c in channels.listing(owner().user_id)}
-    return render("notify/rules.html", rows=rules.listing(owner().user_id), names=names,
+    names = {c.pk: c.name for c in channels.listing(owner())}
+    return render("notify/rules.html", rows=rules.listing(owner()), names=names,
                   kinds=rules.KINDS)
 
 
@@ -105,7 +105,7 @@ def notify_rule_new():
     form = _rule_form()
     if request.method == "GET":
         form.threshold.data = rules.default_threshold(request.args.get("kind", "missed_schedule"))
-    if _saved(form, lambda data: rules.create(owner().user_id, data)):
+    if _saved(form, lambda data: rules.create(owner(), data)):
         flash("Rule saved.", "success")
         return go(url_for("ui.notify_rules"))
     return render("notify/rule_form.html", status=_status(), form=form, row=None)
@@ -114,11 +114,11 @@ def notify_rule_new():
 @blp.route("/notify/rules/<int:rule_id>/edit", methods=["GET", "POST"])
 @login_required
 def notify_rule_edit(rule_id):
-    row = rules.get(owner().user_id, rule_id)
+    row = rules.get(owner(), rule_id)
     form = _rule_form()
     if request.method == "GET":
         form.fill(row)
-    if _saved(form, lambda data: rules.update(owner().user_id, rule_id, data)):
+    if _saved(form, lambda data: rules.update(owner(), rule_id, data)):
         flash("Rule saved.", "success")
         return go(url_for("ui.notify_rules"))
     return render("notify/rule_form.html", status=_status(), form=form, row=row)
@@ -127,10 +127,10 @@ def notify_rule_edit(rule_id):
 @blp.route("/notify/rules/<int:rule_id>/delete", methods=["GET", "POST"])
 @login_required
 def notify_rule_delete(rule_id):
-    row = rules.get(owner().user_id, rule_id)
+    row = rules.get(owner(), rule_id)
     form = ConfirmForm()
     if request.method == "POST":
-        rules.delete(owner().user_id, rule_id)
+        rules.delete(owner(), rule_id)
         flash("Rule deleted; its open incidents are closed.", "success")
         return go(url_for("ui.notify_rules"))
     return render("confirm.html", form=form, title="Delete this rule?", what=row.name,
@@ -141,6 +141,6 @@ def notify_rule_delete(rule_id):
 @login_required
 def notify_log():
     limit, offset = page_args(50)
-    rows = notices.log(owner().user_id, limit + 1, offset)
+    rows = notices.log(owner(), limit + 1, offset)
     return render("notify/log.html", rows=rows[:limit], more=len(rows) > limit,
                   limit=limit, offset=offset)

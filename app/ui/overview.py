@@ -29,8 +29,8 @@ def overview():
                   silent_count=queries.count_silent_clients(me, silent_minutes),
                   silent=queries.silent_clients(me, silent_minutes),
                   silent_minutes=silent_minutes,
-                  incident_count=incidents.count_open(me.user_id),
-                  incidents=incidents.open_for_owner(me.user_id, 10), **_thresholds())
+                  incident_count=incidents.count_open(me),
+                  incidents=incidents.open_in(me, 10), **_thresholds())
 
 
 def _thresholds() -> dict:

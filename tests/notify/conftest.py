@@ -12,6 +12,7 @@ import pytest
 from app.extensions import db
 from app import clock
 from app.services.notify import channels, rules, watcher
+from app.services.scope import per_project
 
 T0 = 1795744000
 SECRET = "receiver-shared-secret-0123456789"
@@ -110,15 +111,20 @@ def tick():
     return stats
 
 
+def project(owner):
+    """The dashboard's scope for an operator whose project is their own id (the tests')."""
+    return per_project(owner, owner)
+
+
 def webhook_channel(owner, url, name="hook"):
-    row = channels.create(owner, {"name": name, "kind": "webhook",
+    row = channels.create(project(owner), {"name": name, "kind": "webhook",
                                   "config": {"url": url, "secret": SECRET}})
     db.session.commit()
     return row.pk
 
 
 def rule(owner, kind, channel_ids, **fields):
-    row = rules.create(owner, {"name": kind, "kind": kind, "channel_ids": channel_ids,
+    row = rules.create(project(owner), {"name": kind, "kind": kind, "channel_ids": channel_ids,
                                "group_seconds": 60, **fields})
     db.session.commit()
     return row.pk

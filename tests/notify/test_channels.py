@@ -14,7 +14,9 @@ from app.models import Notice
 from app.services.errors import BadRequest
 from app.services.notify import channels, delivery, notices
 
-from .conftest import SECRET
+from .conftest import SECRET, project
+
+ALICE = project("alice")
 
 
 def _free_port():
@@ -78,7 +80,7 @@ def _deliver(channel):
 
 def test_email_over_starttls_with_auth_reaches_the_mailbox(app, smtp):
     port, mailbox = smtp
-    channel = channels.create("alice", {"name": "ops mail", "kind": "email", "config": {
+    channel = channels.create(ALICE, {"name": "ops mail", "kind": "email", "config": {
         "host": "127.0.0.1", "port": port, "security": "starttls", "username": "backup",
         "password": "s3cret-pass", "sender": "freezer@example.org",
         "recipients": "ops@example.org, oncall@example.org"}})
@@ -95,7 +97,7 @@ def test_email_over_starttls_with_auth_reaches_the_mailbox(app, smtp):
 def test_a_wrong_smtp_password_is_a_failed_try_with_the_reason(app, smtp):
     app.config["NOTIFY_SEND_TIMEOUT"] = 2  # aiosmtpd holds a refused login's answer back
     port, mailbox = smtp
-    channel = channels.create("alice", {"name": "ops mail", "kind": "email", "config": {
+    channel = channels.create(ALICE, {"name": "ops mail", "kind": "email", "config": {
         "host": "127.0.0.1", "port": port, "security": "starttls", "username": "backup",
         "password": "wrong", "sender": "freezer@example.org", "recipients": "ops@example.org"}})
     notice, error = _deliver(channel)
@@ -107,7 +109,7 @@ def test_a_wrong_smtp_password_is_a_failed_try_with_the_reason(app, smtp):
 def test_apprise_json_url_posts_to_the_receiver(app, receiver):
     receiver.check_signature = False  # Apprise's own json:// format, unsigned
     port = receiver.server.server_port
-    channel = channels.create("alice", {"name": "json", "kind": "apprise",
+    channel = channels.create(ALICE, {"name": "json", "kind": "apprise",
                                         "config": {"url": f"json://127.0.0.1:{port}/hook"}})
     notice, error = _deliver(channel)
     assert error is None
@@ -117,7 +119,7 @@ def test_apprise_json_url_posts_to_the_receiver(app, receiver):
 
 
 def test_a_webhook_test_notice_is_signed(app, receiver):
-    channel = channels.create("alice", {"name": "hook", "kind": "webhook",
+    channel = channels.create(ALICE, {"name": "hook", "kind": "webhook",
                                         "config": {"url": receiver.url, "secret": SECRET}})
     notice, error = _deliver(channel)
     assert error is None and receiver.bad_signatures == 0
@@ -127,7 +129,7 @@ def test_a_webhook_test_notice_is_signed(app, receiver):
 
 def _refused(data) -> dict:
     with pytest.raises(BadRequest) as caught:
-        channels.create("alice", data)
+        channels.create(ALICE, data)
     return caught.value.errors
 
 
@@ -173,7 +175,7 @@ def test_private_webhook_targets_are_refused_by_default(app, url):
 def test_the_allow_list_lets_one_private_network_through(app):
     app.config["NOTIFY_ALLOW_PRIVATE"] = False
     app.config["NOTIFY_WEBHOOK_ALLOW"] = "10.1.0.0/16"
-    row = channels.create("alice", {"name": "w", "kind": "webhook",
+    row = channels.create(ALICE, {"name": "w", "kind": "webhook",
                                     "config": {"url": "http://10.1.2.3/hook"}})
     assert len(row.config["secret"]) == 64  # generated when none is given
     assert "private" in _refused({"name": "w", "kind": "webhook",
@@ -181,7 +183,7 @@ def test_the_allow_list_lets_one_private_network_through(app):
 
 
 def test_a_refused_target_is_checked_again_at_delivery(app, receiver):
-    channel = channels.create("alice", {"name": "hook", "kind": "webhook",
+    channel = channels.create(ALICE, {"name": "hook", "kind": "webhook",
                                         "config": {"url": receiver.url, "secret": SECRET}})
     app.config["NOTIFY_ALLOW_PRIVATE"] = False   # the policy changed since it was saved
     _notice, error = _deliver(channel)

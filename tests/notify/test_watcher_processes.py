@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Notice
 from app.services.notify import channels, notices
 
-from .conftest import wait_for, webhook_channel
+from .conftest import project, wait_for, webhook_channel
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -45,7 +45,7 @@ def start_watcher(database_url, tmp_path):
 
 
 def _test_notices(owner, channel_id, count):
-    channel = channels.get(owner, channel_id)
+    channel = channels.get(project(owner), channel_id)
     made = [notices.new_notice(channel, "test", clock.utcnow()) for _ in range(count)]
     db.session.commit()
     return [n.key for n in made]

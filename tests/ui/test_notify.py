@@ -7,7 +7,7 @@ import pytest
 from app.extensions import db
 from app.models import Channel, Rule
 from app.services.notify import channels, incidents
-from tests.notify.conftest import SECRET, Receiver
+from tests.notify.conftest import SECRET, Receiver, project
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_rules_create_edit_delete_and_a_bad_threshold(ui, receiver):
 
 
 def test_another_operators_channel_is_not_found(ui, receiver):
-    row = channels.create("bob", {"name": "bob's", "kind": "webhook",
+    row = channels.create(project("bob"), {"name": "bob's", "kind": "webhook",
                                   "config": {"url": receiver.url, "secret": SECRET}})
     db.session.commit()
     assert ui.get(f"/notify/channels/{row.pk}/edit").status_code == 404
@@ -112,7 +112,7 @@ def test_another_operators_channel_is_not_found(ui, receiver):
 def test_open_incidents_are_on_the_overview(ui, alice):
     from app import clock
     from app.services.notify import rules
-    rule = rules.create("alice", {"name": "failures", "kind": "run_failed"})
+    rule = rules.create(project("alice"), {"name": "failures", "kind": "run_failed"})
     incidents.Live([rule]).open_one(rule, "job-9", "job job-9 ended fail on client node1",
                                     clock.utcnow())
     db.session.commit()

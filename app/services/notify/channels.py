@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Channel
 from ..errors import BadRequest, NotFound
+from ..scope import Scope
 
 KINDS = {"webhook": "Webhook (signed JSON)", "apprise": "Apprise URL (Slack, Teams, ntfy, ...)",
          "email": "Email (SMTP)"}
@@ -151,38 +152,38 @@ def target(kind: str, config: dict) -> str:
     return ", ".join(config.get("recipients") or [])
 
 
-def listing(user_id: str) -> list[Channel]:
-    return list(db.session.scalars(select(Channel).where(Channel.user_id == user_id)
+def listing(scope: Scope) -> list[Channel]:
+    return list(db.session.scalars(select(Channel).where(scope.where(Channel))
                                    .order_by(Channel.pk)))
 
 
-def get(user_id: str, channel_id: int) -> Channel:
-    row = db.session.scalars(select(Channel).where(Channel.user_id == user_id,
+def get(scope: Scope, channel_id: int) -> Channel:
+    row = db.session.scalars(select(Channel).where(scope.where(Channel),
                                                    Channel.pk == channel_id)).first()
     if row is None:
         raise NotFound(f"No channel found with ID {channel_id}")
     return row
 
 
-def create(user_id: str, data: dict) -> Channel:
+def create(scope: Scope, data: dict) -> Channel:
     name, kind, config = check(data)
-    row = Channel(user_id=user_id, name=name, kind=kind, config=config)
+    row = scope.stamp(Channel, name=name, kind=kind, config=config)
     db.session.add(row)
     db.session.flush()
     return row
 
 
-def update(user_id: str, channel_id: int, data: dict) -> Channel:
-    row = get(user_id, channel_id)
+def update(scope: Scope, channel_id: int, data: dict) -> Channel:
+    row = get(scope, channel_id)
     stored = row.config if data.get("kind") == row.kind else {}
     row.name, row.kind, row.config = check(data, stored)  # blank secrets keep the stored ones
     db.session.flush()
     return row
 
 
-def delete(user_id: str, channel_id: int) -> None:
+def delete(scope: Scope, channel_id: int) -> None:
     from . import rules
-    row = get(user_id, channel_id)
-    rules.forget_channel(user_id, channel_id)
+    row = get(scope, channel_id)
+    rules.forget_channel(scope, channel_id)
     db.session.delete(row)
     db.session.flush()

@@ -1,7 +1,7 @@
 """From facts to incidents: outbox events (a run or session round ended) and the clock-based
 rules (missed schedule, stuck run, silent client, overdue session round). Every rule reads
-indexed columns (jobs.due_at, jobs.run_started_at, clients.last_seen,
-sessions.round_started_at), never the run history, so a tick costs the same whatever the
+indexed columns of the rule's project (jobs.due_at, jobs.run_started_at,
+clients.last_seen, sessions.round_started_at), never the run history, so a tick costs the same whatever the
 history's size. The caller (the watcher) holds the evaluation lock."""
 from datetime import datetime, timedelta
 
@@ -11,6 +11,7 @@ from ...extensions import db
 from ...models import Client, Incident, Job, OutboxEvent, Rule, Session
 from ..forecast import DUE_NOW
 from ..runs import iso
+from ..scope import Scope
 from . import rules as rule_kinds
 
 EVENT_BATCH = 500
@@ -68,10 +69,10 @@ def apply_events(rules: list[Rule], live: Live, now: datetime) -> int:
         return 0
     listening: dict[tuple, list[Rule]] = {}
     for rule in rules:
-        listening.setdefault((rule.user_id, rule.kind), []).append(rule)
+        listening.setdefault((rule.project_id, rule.kind), []).append(rule)
     for event in events:
         kind = rule_kinds.EVENT_KINDS.get(event.kind)
-        for rule in listening.get((event.user_id, kind), ()):
+        for rule in listening.get((event.project_id, kind), ()):
             current = live.open[rule.pk].get(event.subject)
             if event.result == "success" and current is not None:
                 live.clear(rule, event.subject, now)
@@ -98,7 +99,7 @@ def _union(parts):
 
 def _missed(rules: list[Rule], now: datetime) -> dict[int, dict[str, str]]:
     rows = _union([_tagged(rule, select(Job.job_id, Job.due_at, Job.client_id).where(
-        Job.user_id == rule.user_id, Job.due_at > DUE_NOW,
+        Job.project_id == rule.project_id, Job.due_at > DUE_NOW,
         Job.due_at < now - timedelta(seconds=rule.threshold),
         or_(Job.status.is_(None), Job.status != "running")).order_by(Job.due_at))
         for rule in rules])
@@ -113,7 +114,7 @@ def _stuck(rules: list[Rule], now: datetime) -> dict[int, dict[str, str]]:
     by_pk = {rule.pk: rule for rule in rules}
     rows = _union([_tagged(rule, select(
         Job.job_id, Job.run_started_at, Job.avg_duration, Job.client_id).where(
-        Job.user_id == rule.user_id,
+        Job.project_id == rule.project_id,
         Job.run_started_at < now - timedelta(seconds=min(rule.threshold, STUCK_FLOOR)))
         .order_by(Job.run_started_at)) for rule in rules])
     out = {}
@@ -133,21 +134,21 @@ def _stuck(rules: list[Rule], now: datetime) -> dict[int, dict[str, str]]:
 def _silent(rules: list[Rule], now: datetime) -> dict[int, dict[str, str]]:
     by_pk = {rule.pk: rule for rule in rules}
     rows = _union([_tagged(rule, select(Client.client_id, Client.last_seen).where(
-        Client.user_id == rule.user_id,
+        Client.project_id == rule.project_id,
         Client.last_seen < now - timedelta(seconds=rule.threshold))
         .order_by(Client.last_seen)) for rule in rules])
     if not rows:
         return {}
     # then which of those few have active jobs: an index lookup per client
-    # (ix_jobs_user_client); as an EXISTS, MariaDB materialised every job of the owner
+    # (ix_jobs_project_client); as an EXISTS, MariaDB materialised every job of the owner
     active = set(db.session.execute(
-        select(Job.user_id, Job.client_id).distinct()
-        .where(Job.user_id.in_({by_pk[r[2]].user_id for r in rows}),
+        select(Job.project_id, Job.client_id).distinct()
+        .where(Job.project_id.in_({by_pk[r[2]].project_id for r in rows}),
                Job.client_id.in_({r[0] for r in rows}),
                or_(Job.next_run_at.is_not(None), Job.status == "running"))).all())
     out = {}
     for client_id, seen, rule_pk in rows:
-        if (by_pk[rule_pk].user_id, client_id) in active:
+        if (by_pk[rule_pk].project_id, client_id) in active:
             out.setdefault(rule_pk, {})[client_id] = \
                 f"client {client_id} has not polled since {iso(seen)} and has active jobs"
     return out
@@ -156,20 +157,20 @@ def _silent(rules: list[Rule], now: datetime) -> dict[int, dict[str, str]]:
 def _overdue(rules: list[Rule], now: datetime) -> dict[int, dict[str, str]]:
     by_pk = {rule.pk: rule for rule in rules}
     rows = _union([_tagged(rule, select(Session.session_id, Session.round_started_at,
-                                        Session.user_id).where(
-        Session.user_id == rule.user_id,
+                                        Session.project_id).where(
+        Session.project_id == rule.project_id,
         Session.round_started_at < now - timedelta(seconds=rule.threshold))
         .order_by(Session.round_started_at)) for rule in rules])
     if not rows:
         return {}
-    typical = {(user, sid): longest for user, sid, longest in db.session.execute(
-        select(Job.user_id, Job.session_id, func.max(Job.avg_duration))
-        .where(Job.user_id.in_({r[2] for r in rows}),
+    typical = {(project, sid): longest for project, sid, longest in db.session.execute(
+        select(Job.project_id, Job.session_id, func.max(Job.avg_duration))
+        .where(Job.project_id.in_({r[2] for r in rows}),
                Job.session_id.in_({r[0] for r in rows}))
-        .group_by(Job.user_id, Job.session_id))}
+        .group_by(Job.project_id, Job.session_id))}
     out = {}
-    for session_id, started, user_id, rule_pk in rows:
-        expected = started + timedelta(seconds=typical.get((user_id, session_id)) or 0)
+    for session_id, started, project_id, rule_pk in rows:
+        expected = started + timedelta(seconds=typical.get((project_id, session_id)) or 0)
         if now > expected + timedelta(seconds=by_pk[rule_pk].threshold):
             out.setdefault(rule_pk, {})[session_id] = \
                 f"session {session_id} round open since {iso(started)}, expected to end " \
@@ -203,13 +204,13 @@ def enabled_rules() -> list[Rule]:
     return list(db.session.scalars(select(Rule).where(Rule.enabled).order_by(Rule.pk)))
 
 
-def open_for_owner(user_id: str, limit: int = 50) -> list[Incident]:
-    """The owner's open incidents, newest first (the overview)."""
+def open_in(scope: Scope, limit: int = 50) -> list[Incident]:
+    """The project's open incidents, newest first (the overview)."""
     return list(db.session.scalars(select(Incident).where(
-        Incident.user_id == user_id, Incident.cleared_at.is_(None))
+        scope.where(Incident), Incident.cleared_at.is_(None))
         .order_by(Incident.pk.desc()).limit(limit)))
 
 
-def count_open(user_id: str) -> int:
+def count_open(scope: Scope) -> int:
     return db.session.scalar(select(func.count()).select_from(Incident).where(
-        and_(Incident.user_id == user_id, Incident.cleared_at.is_(None))))
+        and_(scope.where(Incident), Incident.cleared_at.is_(None))))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Channel, Incident, Notice, Rule
 from ..runs import iso
+from ..scope import Scope
 from . import channels
 
 PAYLOAD_VERSION = 1
@@ -26,12 +27,12 @@ def incident_view(incident: Incident) -> dict:
             "cleared_at": iso(incident.cleared_at)}
 
 
-def payload(key: str, kind: str, owner: str, now: datetime, rule: Rule | None = None,
+def payload(key: str, kind: str, project: str, now: datetime, rule: Rule | None = None,
             incidents=()) -> dict:
     incidents = list(incidents)
     return {"version": PAYLOAD_VERSION, "id": key,
             "type": kind if kind == "test" else f"incident.{kind}", "created_at": iso(now),
-            "owner": owner,
+            "project": project,
             "rule": {"id": rule.pk, "name": rule.name, "kind": rule.kind} if rule else None,
             "count": len(incidents), "incidents": [incident_view(i) for i in incidents[:LISTED]],
             "truncated": len(incidents) > LISTED}
@@ -54,7 +55,7 @@ def text(body: dict) -> str:
 def new_notice(channel: Channel, kind: str, now: datetime, rule: Rule | None = None,
                incidents=()) -> Notice:
     key = uuid.uuid4().hex
-    body = payload(key, kind, channel.user_id, now, rule, incidents)
+    body = payload(key, kind, channel.project_id, now, rule, incidents)
     notice = Notice(key=key, user_id=channel.user_id, project_id=channel.project_id,
                     channel_id=channel.pk, rule_id=rule.pk if rule else None, kind=kind,
                     target=f"{channel.name}: {channels.target(channel.kind, channel.config)}"[:500],
@@ -110,14 +111,14 @@ def build(rules: list[Rule], live, now: datetime) -> int:
                 continue
             for pk in rule.channel_ids or []:
                 channel = targets.get(pk)
-                if channel is not None and channel.user_id == rule.user_id:
+                if channel is not None and channel.project_id == rule.project_id:
                     new_notice(channel, kind, now, rule, incidents)
                     made += 1
         rule.last_notice_at = now
     return made
 
 
-def log(user_id: str, limit: int, offset: int) -> list[Notice]:
+def log(scope: Scope, limit: int, offset: int) -> list[Notice]:
     """The delivery log, newest first."""
-    return list(db.session.scalars(select(Notice).where(Notice.user_id == user_id)
+    return list(db.session.scalars(select(Notice).where(scope.where(Notice))
                                    .order_by(Notice.pk.desc()).limit(limit).offset(offset)))

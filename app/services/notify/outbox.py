@@ -8,6 +8,7 @@ RUN_ENDED = "run.ended"
 SESSION_ENDED = "session.ended"
 
 
-def emit(user_id: str, kind: str, subject: str, result: str = "", **detail) -> None:
-    db.session.add(OutboxEvent(user_id=user_id, kind=kind, subject=subject, result=result,
-                               detail=detail))
+def emit(row, kind: str, result: str = "", **detail) -> None:
+    """`row`: the job or session that changed (its project, writer and id)."""
+    db.session.add(OutboxEvent(user_id=row.user_id, project_id=row.project_id, kind=kind,
+                               subject=row.doc_id, result=result, detail=detail))

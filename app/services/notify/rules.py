@@ -4,6 +4,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Channel, Incident, Rule
 from ..errors import BadRequest, NotFound
+from ..scope import Scope
 
 DAY = 86400
 
@@ -42,7 +43,7 @@ def _int(data: dict, name: str, low: int, high: int, errors: dict, default=0) ->
     return value
 
 
-def check(user_id: str, data: dict) -> dict:
+def check(scope: Scope, data: dict) -> dict:
     """A rule's fields as the dashboard sends them, checked; BadRequest names each field."""
     errors = {}
     name = str(data.get("name") or "").strip()
@@ -73,7 +74,7 @@ def check(user_id: str, data: dict) -> dict:
         channel_ids = []
     if channel_ids:
         mine = set(db.session.scalars(select(Channel.pk).where(
-            Channel.user_id == user_id, Channel.pk.in_(channel_ids))))
+            scope.where(Channel), Channel.pk.in_(channel_ids))))
         if mine != set(channel_ids):
             errors["channel_ids"] = "no such channel"
     if errors:
@@ -84,29 +85,28 @@ def check(user_id: str, data: dict) -> dict:
             "channel_ids": channel_ids, "enabled": bool(data.get("enabled", True))}
 
 
-def listing(user_id: str) -> list[Rule]:
-    return list(db.session.scalars(select(Rule).where(Rule.user_id == user_id)
-                                   .order_by(Rule.pk)))
+def listing(scope: Scope) -> list[Rule]:
+    return list(db.session.scalars(select(Rule).where(scope.where(Rule)).order_by(Rule.pk)))
 
 
-def get(user_id: str, rule_id: int, for_update: bool = False) -> Rule:
-    stmt = select(Rule).where(Rule.user_id == user_id, Rule.pk == rule_id)
+def get(scope: Scope, rule_id: int, for_update: bool = False) -> Rule:
+    stmt = select(Rule).where(scope.where(Rule), Rule.pk == rule_id)
     row = db.session.scalars(stmt.with_for_update() if for_update else stmt).first()
     if row is None:
         raise NotFound(f"No rule found with ID {rule_id}")
     return row
 
 
-def create(user_id: str, data: dict) -> Rule:
-    row = Rule(user_id=user_id, **check(user_id, data))
+def create(scope: Scope, data: dict) -> Rule:
+    row = scope.stamp(Rule, **check(scope, data))
     db.session.add(row)
     db.session.flush()
     return row
 
 
-def update(user_id: str, rule_id: int, data: dict) -> Rule:
-    row = get(user_id, rule_id, for_update=True)
-    fields = check(user_id, data)
+def update(scope: Scope, rule_id: int, data: dict) -> Rule:
+    row = get(scope, rule_id, for_update=True)
+    fields = check(scope, data)
     if fields["kind"] != row.kind:  # its incidents were about something else
         _close_incidents(row)
     for key, value in fields.items():
@@ -115,8 +115,8 @@ def update(user_id: str, rule_id: int, data: dict) -> Rule:
     return row
 
 
-def delete(user_id: str, rule_id: int) -> None:
-    row = get(user_id, rule_id, for_update=True)
+def delete(scope: Scope, rule_id: int) -> None:
+    row = get(scope, rule_id, for_update=True)
     _close_incidents(row)
     db.session.delete(row)
     db.session.flush()
@@ -130,9 +130,9 @@ def _close_incidents(rule: Rule) -> None:
         incident.cleared_at, incident.open_key, incident.recovery_sent = utcnow(), None, True
 
 
-def forget_channel(user_id: str, channel_id: int) -> None:
+def forget_channel(scope: Scope, channel_id: int) -> None:
     """A deleted channel leaves every rule that named it."""
-    for rule in db.session.scalars(select(Rule).where(Rule.user_id == user_id)
+    for rule in db.session.scalars(select(Rule).where(scope.where(Rule))
                                    .with_for_update()):
         if channel_id in (rule.channel_ids or []):
             rule.channel_ids = [c for c in rule.channel_ids if c != channel_id]
