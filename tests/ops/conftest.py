@@ -3,11 +3,14 @@ schemas): a SQLite file, or a throwaway database on TEST_DATABASE_URL's server."
 import contextlib
 import os
 import secrets
+import socket
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
+import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -73,3 +76,25 @@ def server_env(url, **extra):
 def run(args, url, stdin=subprocess.DEVNULL, **env):
     return subprocess.run(args, env=server_env(url, **env), cwd=ROOT, stdin=stdin,
                           capture_output=True, text=True, timeout=120)
+
+
+def free_port() -> int:
+    """A port free right now (the kernel's pick), for a server started next."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_serving(url: str, proc, log, seconds: float = 120) -> None:
+    """Until `url` answers 2xx; fails with the server's log if `proc` ends or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            log.seek(0)
+            pytest.fail(f"nothing served {url}:\n{log.read()}")
+        time.sleep(0.3)

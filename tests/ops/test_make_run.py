@@ -3,22 +3,13 @@ say (gunicorn.conf.py reads them like every other setting) and its first-start m
 names that address."""
 import os
 import signal
-import socket
 import subprocess
-import time
 
 import pytest
-import requests
 
 from config import bind_address, local_url
 
-from .conftest import ROOT, server_env
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .conftest import ROOT, free_port, server_env, wait_until_serving
 
 
 def _make_env(url, **extra):
@@ -31,7 +22,7 @@ def _make_env(url, **extra):
 
 
 def test_make_run_listens_where_the_environment_says(fresh_database_url, tmp_path):
-    port = _free_port()
+    port = free_port()
     with open(tmp_path / "make-run.log", "w+") as log:
         output = _run_until_listening(fresh_database_url, "FREEZER_API_PORT", str(port), port,
                                       log)
@@ -43,17 +34,7 @@ def _run_until_listening(url, setting, value, port, log) -> str:
                             env=_make_env(url, **{setting: value}),
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthcheck", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"make run did not listen on {port}:\n{log.read()}")
-            time.sleep(0.3)
+        wait_until_serving(f"http://127.0.0.1:{port}/healthcheck", proc, log)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)

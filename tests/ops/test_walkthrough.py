@@ -3,14 +3,11 @@ gunicorn this test starts (token mode, its own database, an operator `admin` as 
 makes it). Each `# => ` line is an answer the page promises; `…` stands for what varies."""
 import os
 import re
-import socket
 import subprocess
-import time
 
 import pytest
-import requests
 
-from .conftest import BIN, ROOT, migrate, run, server_env
+from .conftest import BIN, ROOT, free_port, migrate, run, server_env, wait_until_serving
 
 PAGE = os.path.join(ROOT, "docs", "walkthrough.md")
 
@@ -31,18 +28,12 @@ def expected(block: str) -> list[re.Pattern]:
             for line in lines]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(fresh_database_url, tmp_path):
     migrate(fresh_database_url)
     assert run([os.path.join(BIN, "flask"), "users", "bootstrap"], fresh_database_url,
                FLASK_APP="wsgi").returncode == 0
-    port = _free_port()
+    port = free_port()
     env = server_env(fresh_database_url, AUTH_MODE="token", FREEZER_API_PORT=str(port),
                      GUNICORN_WORKERS="2")
     env.pop("FREEZER_API_BIND", None)
@@ -51,17 +42,7 @@ def server(fresh_database_url, tmp_path):
                                  "wsgi:app"], cwd=ROOT, env=env, stdout=log,
                                 stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
-                        break
-                except requests.RequestException:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail("gunicorn did not start:\n" + log.read())
-                time.sleep(0.2)
+            wait_until_serving(f"http://127.0.0.1:{port}/healthz", proc, log)
             yield {**env, "API": f"http://127.0.0.1:{port}"}
         finally:
             proc.terminate()
