@@ -12,8 +12,9 @@ endif
 PYTEST_ARGS ?=
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := python3-venv default-libmysqlclient-dev build-essential pkg-config
-# The dashboard's browser tests (tests/browser) drive Debian's Chromium.
-TEST_SYSTEM_PACKAGES := chromium
+# The dashboard's browser tests (tests/browser) drive Debian's Chromium; the slow-client test
+# (tests/security/test_slow_clients.py) runs Debian's nginx in front of gunicorn.
+TEST_SYSTEM_PACKAGES := chromium nginx
 export FLASK_APP := wsgi
 
 .PHONY: run docs test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-poll wrk bench-sessions openapi reliability fleet soak clients-venv test-agents

@@ -44,6 +44,16 @@ class Config:
     PORT = int(os.environ.get("FREEZER_API_PORT", "9090"))
     # Request bodies larger than this answer 413 (agents' metadata is a few KiB).
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+    # Work one request may ask for (app/services/limits.py; docs/security.md): 400 naming the
+    # limit beyond these. Search items (match + match_not + text terms, after `_all` lists
+    # are expanded), actions in one job, bytes of one stored document (as JSON, after
+    # action_defaults are copied into every action).
+    SEARCH_MAX_ITEMS = int(os.environ.get("SEARCH_MAX_ITEMS", "32"))
+    JOB_MAX_ACTIONS = int(os.environ.get("JOB_MAX_ACTIONS", "50"))
+    DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(256 * 1024)))
+    # Seconds any one database statement of a request may run (app/statement_timeout.py);
+    # 0 = no cap. Keep it below GUNICORN_TIMEOUT (30), so the statement ends first.
+    DB_STATEMENT_TIMEOUT = float(os.environ.get("DB_STATEMENT_TIMEOUT", "10"))
     # A request whose transaction lost a write conflict (deadlock, Galera certification) is
     # run again from the start, this many attempts in all (app/db.py, ReplayOnConflict).
     DB_CONFLICT_ATTEMPTS = int(os.environ.get("DB_CONFLICT_ATTEMPTS", "4"))

@@ -139,6 +139,10 @@ def init_app(app):
         _configure_sqlite(engine)
     elif engine.dialect.name in ("mysql", "mariadb"):
         _configure_mysql(engine)
+    from . import statement_timeout
+    statement_timeout.install(engine)  # DB_STATEMENT_TIMEOUT: no statement outlives its request
+    from .services import stored_sizes
+    stored_sizes.install()  # a value too large for its column is a 400, never a 500
 
     _pool_round_trips(engine)
 

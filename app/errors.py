@@ -2,7 +2,7 @@
 an HTML page for the dashboard."""
 import logging
 
-from flask import jsonify, render_template, render_template_string, request
+from flask import current_app, jsonify, render_template, render_template_string, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -110,6 +110,15 @@ def handle_operational_error(error: OperationalError):
         return error_response(503, "Service Unavailable",
                               "The change conflicted with concurrent ones; nothing was "
                               "changed. Retry.", headers={"Retry-After": "1"})
+    from .statement_timeout import is_timeout
+    if is_timeout(error):
+        seconds = current_app.config.get("DB_STATEMENT_TIMEOUT")
+        log.warning("a statement ran into DB_STATEMENT_TIMEOUT (%s s): %s", seconds, error)
+        return error_response(503, "Service Unavailable",
+                              f"A database statement ran longer than DB_STATEMENT_TIMEOUT "
+                              f"({seconds:g} s) and was stopped; nothing was changed. Ask "
+                              "for less (a narrower search, a smaller page) or retry later.",
+                              headers={"Retry-After": "5"})
     log.warning("database unavailable: %s", error)
     return error_response(503, "Service Unavailable",
                           "The database is unavailable; nothing was changed. Retry shortly.",

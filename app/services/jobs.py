@@ -4,7 +4,7 @@ import uuid
 
 from ..models import Job
 from .. import clock
-from . import actions, clients, documents, runs, schedules, sessions
+from . import actions, clients, documents, limits, runs, schedules, sessions
 from .errors import BadRequest
 from .merge import deep_merge
 from .schemas import JOB, JOB_PATCH
@@ -20,7 +20,9 @@ _SCHEDULE_DEFAULTS = {"event": "", "status": "", "result": ""}
 
 
 def _object(body, what="job") -> dict:
-    return body_copy(body, what)
+    doc = body_copy(body, what)
+    limits.check_job_actions(doc.get("job_actions"))
+    return doc
 
 
 def expand_action_defaults(body: dict, stored_actions=None) -> None:
@@ -38,6 +40,8 @@ def expand_action_defaults(body: dict, stored_actions=None) -> None:
         body["job_actions"] = copy.deepcopy(stored_actions)
     if not isinstance(body["job_actions"], list):
         return  # validation reports it
+    limits.check_job_actions(body["job_actions"])  # the stored ones, on a PATCH
+    limits.check_expansion(defaults, body["job_actions"])
     for element in body["job_actions"]:
         if not isinstance(element, dict) or not isinstance(element.get("freezer_action"), dict):
             continue  # materialisation reports it

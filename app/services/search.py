@@ -14,6 +14,7 @@ from sqlalchemy import and_, exists, func, literal, not_, or_, select
 
 from ..db import SQLITE_UNICODE_LOWER
 from ..extensions import db
+from . import limits
 from .errors import BadRequest
 
 _KEY = re.compile(r"^[\w-]+(\.[\w-]+)*$")
@@ -100,6 +101,7 @@ def parse(body, args=None) -> Search:
             search.match.append((name, args[name]))
     if args.get("q"):
         search.text.append(args["q"])
+    limits.check_search_items(len(search.match) + len(search.match_not) + len(search.text))
     search.time_after = _epoch(body.get("time_after", args.get("time_after")), "time_after")
     search.time_before = _epoch(body.get("time_before", args.get("time_before")), "time_before")
     return search
