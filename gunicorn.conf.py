@@ -66,8 +66,23 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ[_PRIVATE] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
+def _exposed(address: str) -> bool:
+    """A TCP address other hosts reach (not loopback, not a unix socket)."""
+    if address.startswith(("unix:", "fd://")):
+        return False
+    host = address.rpartition(":")[0].strip("[]")
+    return not (host == "localhost" or host.startswith("127.") or host == "::1")
+
+
 def on_starting(server):
     """Start from an empty metrics directory: files of a previous run would be summed in."""
+    for address in server.cfg.bind:
+        if _exposed(address):
+            # sync workers read a request's headers and body themselves: a few slow
+            # clients hold them all (docs/deployment.md)
+            server.log.warning("gunicorn listens on %s, reachable from other hosts: put nginx "
+                               "in front (deploy/nginx-freezer-api.conf) and bind to a unix "
+                               "socket or loopback", address)
     path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     os.makedirs(path, exist_ok=True)
     for name in glob.glob(os.path.join(path, "*.db")):
