@@ -10,14 +10,15 @@ log = logging.getLogger(__name__)
 
 
 class StripTrailingSlash:
-    """`/v1/jobs/` is `/v1/jobs`: freezer clients add a slash to every collection call."""
+    """`/v1/jobs/` is `/v1/jobs` (and so in /v2): freezer clients add a slash to every
+    collection call."""
 
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if path.startswith("/v1/") and path.endswith("/"):
+        if path.startswith(("/v1/", "/v2/")) and path.endswith("/"):
             environ["PATH_INFO"] = path.rstrip("/") or "/"
         return self.wsgi_app(environ, start_response)
 

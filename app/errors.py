@@ -6,6 +6,7 @@ from flask import current_app, jsonify, render_template, render_template_string,
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from .auth import is_api_path
 from .db import note_conflict
 from .extensions import db
 from .services.errors import ServiceError
@@ -29,7 +30,7 @@ def wants_json() -> bool:
     path = request.path
     if path == "/":  # versions document for API clients, the overview for browsers
         return request.accept_mimetypes.best_match(["application/json", "text/html"]) != "text/html"
-    if path.startswith("/v1") or path in ("/healthz", "/readyz", "/metrics"):
+    if is_api_path(path) or path in ("/healthz", "/readyz", "/metrics"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and not request.accept_mimetypes.accept_html

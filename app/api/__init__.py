@@ -1,13 +1,20 @@
-"""The /v1 JSON API: one flask-smorest blueprint, one module per resource."""
+"""The JSON API: /v1 and /v2/{project_id}, two flask-smorest blueprints carrying the same
+views (one module per resource); what differs between them is app/api/versioning.py."""
 from flask import request
 
 from ..services.errors import ServiceError
-from .conventions import FreezerApi, FreezerBlueprint
+from . import versioning
+from .conventions import Both, FreezerApi, FreezerBlueprint
 
 api = FreezerApi()
 
 blp = FreezerBlueprint("v1", __name__, url_prefix="/v1",
                        description="OpenStack Freezer v1: backups, clients, actions, jobs, sessions")
+blp_v2 = FreezerBlueprint("v2", __name__, url_prefix="/v2/<project_id>",
+                          description="OpenStack Freezer v2: the same documents, per project")
+#: registers a view on both versions
+both = Both(blp, blp_v2)
+blp_v2.url_value_preprocessor(versioning.take_path_project)
 
 
 class NotAcceptable(ServiceError):
@@ -15,10 +22,14 @@ class NotAcceptable(ServiceError):
     title = "Media type not acceptable"
 
 
-@blp.before_request
 def check_accept():
     if request.headers.get("Accept") and not request.accept_mimetypes.accept_json:
         raise NotAcceptable("Freezer-api only supports responses encoded as JSON.")
+
+
+blp.before_request(check_accept)
+blp_v2.before_request(check_accept)
+blp_v2.before_request(versioning.check_path_project)
 
 
 def init_app(app):
@@ -28,5 +39,6 @@ def init_app(app):
     api.init_app(app)
     openapi.register_components(api.spec)
     api.register_blueprint(blp)
+    api.register_blueprint(blp_v2)
     openapi.document_path_ids(api.spec)
     versions.init_app(app)

@@ -1,38 +1,43 @@
-"""/v1/backups: metadata agents post after each backup (freezer-v1.md §4)."""
+"""/v1/backups and /v2/{project_id}/backups: metadata agents post after each backup
+(freezer-v1.md §4, freezer-v2.md §4)."""
 from flask.views import MethodView
 from werkzeug.routing import PathConverter
 
 from ..auth.identity import current_identity
 from ..models import Backup
 from ..services import backups, documents
-from . import blp
+from . import both
 from .conventions import (COMMON_ERRORS, ERROR, PRECONDITION, ListArgs, created, doc,
                           envelope, id_answer, if_match, item, listing, no_content,
                           request_json, search_from_request)
+from .versioning import current
 
 
-@blp.route("/backups")
+@both.route("/backups")
 class Backups(MethodView):
-    @blp.arguments(ListArgs, location="query")
-    @blp.doc(**doc(summary="List the caller's backups",
-                   description="Search with a JSON body (match, match_not, time_after, "
-                               "time_before) or the query filters; creation order.",
-                   responses={200: ("The page", envelope("backups", "Backup")), **COMMON_ERRORS}))
+    @both.arguments(ListArgs, location="query")
+    @both.doc(**doc(summary="List the caller's backups",
+                    description="Search with a JSON body (match, match_not, time_after, "
+                                "time_before) or the query filters; creation order.",
+                    responses={200: ("The page", envelope("backups", "Backup")), **COMMON_ERRORS}))
     def get(self, args):
-        me = current_identity()
-        rows = documents.list_texts(Backup, me.user_scope(), search_from_request(args),
+        scope = current().scope()
+        rows = documents.list_texts(Backup, scope, search_from_request(args),
                                    args["limit"], args["offset"])
         return listing("backups", rows)
 
-    @blp.doc(**doc(summary="Record a backup's metadata",
-                   description="The id is container_hostname_backupname_timestamp_level; "
-                               "posting the same backup again answers 409.",
-                   body="BackupMetadata",
-                   responses={201: ("Created", id_answer("backup_id")),
-                              409: ("Already recorded", ERROR), **COMMON_ERRORS}))
+    @both.doc(**doc(summary="Record a backup's metadata",
+                    description="v1: the id is container_hostname_backupname_timestamp_level; "
+                                "posting the same backup again answers 409. v2: a new uuid4 "
+                                "hex id; a top-level status (default available) is kept "
+                                "beside the metadata.",
+                    body="BackupMetadata",
+                    responses={201: ("Created", id_answer("backup_id")),
+                               409: ("Already recorded", ERROR), **COMMON_ERRORS}))
     def post(self):
-        me = current_identity()
-        row = backups.create_backup(me.user_scope(), me.user_name, request_json())
+        version = current()
+        row = backups.create_backup(version.scope(), current_identity().user_name,
+                                    request_json(), ids=version.backup_ids)
         return created("backup_id", row.backup_id)
 
 
@@ -45,22 +50,32 @@ class BackupIdConverter(PathConverter):
 
 
 # The converter must be known before the route below is added to the app's URL map.
-blp.record_once(lambda state: state.app.url_map.converters.setdefault("backup_id",
-                                                                       BackupIdConverter))
+for _blueprint in (both.v1, both.v2):
+    _blueprint.record_once(lambda state: state.app.url_map.converters.setdefault(
+        "backup_id", BackupIdConverter))
 
 
-@blp.route("/backups/<backup_id:backup_id>", merge_slashes=False)
+@both.route("/backups/<backup_id:backup_id>", merge_slashes=False,
+            v1_methods=["GET", "DELETE"], v2_methods=["GET", "PATCH", "DELETE"])
 class BackupItem(MethodView):
-    @blp.doc(**doc(summary="One backup", responses={200: ("The backup", "Backup"),
-                                                    404: ("No such backup", ERROR)}))
+    @both.doc(**doc(summary="One backup", responses={200: ("The backup", "Backup"),
+                                                     404: ("No such backup", ERROR)}))
     def get(self, backup_id):
-        me = current_identity()
-        return item(documents.read(Backup, me.user_scope(), backup_id))
+        scope = current().scope()
+        return item(documents.read(Backup, scope, backup_id))
 
-    @blp.doc(**doc(summary="Forget a backup's metadata",
-                   responses={204: ("Deleted", None), 404: ("No such backup", ERROR),
-                              **PRECONDITION}))
+    @both.doc(**doc(summary="Merge metadata and status into a backup (v2 only)",
+                    body="BackupPatch",
+                    responses={200: ("The whole updated backup", "Backup"),
+                               404: ("No such backup", ERROR), **COMMON_ERRORS}))
+    def patch(self, backup_id):
+        row = backups.patch(current().scope(), backup_id, request_json())
+        return item(documents.stored(row))
+
+    @both.doc(**doc(summary="Forget a backup's metadata",
+                    responses={204: ("Deleted", None), 404: ("No such backup", ERROR),
+                               **PRECONDITION}))
     def delete(self, backup_id):
-        me = current_identity()
-        documents.delete(Backup, me.user_scope(), backup_id, if_match())
+        scope = current().scope()
+        documents.delete(Backup, scope, backup_id, if_match())
         return no_content()

@@ -11,6 +11,7 @@ from webargs.flaskparser import FlaskParser
 
 from ..services import search as search_dsl
 from ..services.errors import BadRequest
+from .versioning import current, splice
 
 MAX_DEPTH = 64
 MAX_OFFSET = 2**31 - 1
@@ -54,6 +55,27 @@ class FreezerParser(FlaskParser):
 
 class FreezerBlueprint(Blueprint):
     ARGUMENTS_PARSER = FreezerParser()
+
+
+class Both:
+    """One view on the v1 and the v2 blueprint: the versions share every view and differ
+    only in app/api/versioning.py's parameters. `v1_methods`/`v2_methods` narrow a route
+    to what that version has (v2 adds a backup PATCH)."""
+
+    def __init__(self, v1: FreezerBlueprint, v2: FreezerBlueprint):
+        self.v1, self.v2 = v1, v2
+
+    def route(self, rule, *, v1_methods=None, v2_methods=None, **options):
+        def decorator(view):
+            for blueprint, methods in ((self.v1, v1_methods), (self.v2, v2_methods)):
+                narrowed = dict(options, methods=methods) if methods else options
+                blueprint.route(rule, **narrowed)(view)
+            return view
+        return decorator
+
+    def __getattr__(self, name):
+        # arguments(), doc(), response(): decorators that only annotate the view
+        return getattr(self.v1, name)
 
 
 def _limit():
@@ -173,22 +195,23 @@ def etag(row) -> dict:
     return {"ETag": f'"{row.version}"'}
 
 
-def listing(name: str, texts: list[str]):
-    """A page of stored documents (documents.list_texts), their text as stored."""
-    return _raw_json(f'{{"{name}":[{",".join(texts)}]}}')
+def listing(name: str, rows: list):
+    """A page of stored documents (documents.list_texts), their text as stored (v2 adds
+    `project_id` and the like, app/api/versioning.py)."""
+    shown = current().text
+    return _raw_json(f'{{"{name}":[{",".join(shown(row) for row in rows)}]}}')
 
 
 def item(stored):
     """One stored document (documents.read) with `_version`, as the text stored plus that
     key: nothing decoded or encoded again. Documents never store `_version` (every write
     drops it); were one to, it is answered decoded, so the key is never doubled."""
-    text, version = stored
+    text, version = current().text(stored), stored.version
     if '"_version"' in text:
         doc = json.loads(text)
         doc["_version"] = version
         return json_response(doc, headers=etag(stored))
-    body = f'{text[:-1]}{"," if text != "{}" else ""}"_version":{version}}}'
-    return _raw_json(body, headers=etag(stored))
+    return _raw_json(splice(text, "_version", version), headers=etag(stored))
 
 
 def _raw_json(body: str, status=200, headers=None):

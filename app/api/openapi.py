@@ -72,15 +72,22 @@ COMPONENTS = {
                "properties": {"client": {"$ref": "#/components/schemas/ClientInfo"},
                               "user_id": {"type": "string"}}},
     "BackupMetadata": _backup_metadata(),
+    "BackupPatch": dict(s.BACKUP_PATCH, minProperties=1),
     "Backup": {"type": "object", "required": ["backup_id", "user_id", "backup_metadata"],
                "properties": {"backup_id": {"type": "string"}, "user_id": {"type": "string"},
                               "user_name": _nullable_string(),
+                              "project_id": {"type": "string", "description": "v2 only"},
+                              "status": {"type": "string", "enum": s.BACKUP_STATUSES,
+                                         "description": "v2 only"},
+                              "backup_uuid": {"type": "string",
+                                              "description": "v2 only: the backup_id"},
                               "backup_metadata": {"$ref": "#/components/schemas/BackupMetadata"},
                               "_version": {"type": "integer"}}},
 }
 
 # Path ids: what the server accepts when it stores a document under that id.
 PATH_IDS = {"action_id": s.ID, "job_id": s.ID, "session_id": s.ID, "client_id": s.CLIENT_ID,
+            "project_id": s.ID,
             "backup_id": NO_CONTROL}  # built from metadata: any text but control characters
 
 
@@ -98,3 +105,12 @@ def document_path_ids(spec):
             if parameter.get("in") == "path" and pattern:
                 parameter["schema"] = {"type": "string", "pattern": pattern, "minLength": 1,
                                        "maxLength": 1024 if pattern is NO_CONTROL else 255}
+    for name, path in spec._paths.items():
+        if name.startswith("/v2/"):  # every v2 route checks the path project first
+            for operation in path.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    operation["responses"].setdefault("403", {
+                        "description": "The path project is not the caller's (admin and "
+                                       "service callers excepted)",
+                        "content": {"application/json": {"schema": {
+                            "$ref": "#/components/schemas/FreezerError"}}}})

@@ -12,8 +12,12 @@ log = logging.getLogger(__name__)
 PUBLIC_V1_ENDPOINTS = {"api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
 
 
+API_PREFIXES = ("/v1", "/v2")
+
+
 def is_api_path(path: str) -> bool:
-    return path == "/v1" or path.startswith("/v1/")
+    """/v1 and /v2: token-authenticated JSON, never a cookie."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in API_PREFIXES)
 
 
 class SessionInterface(SecureCookieSessionInterface):

@@ -51,6 +51,17 @@ class Backup(DocumentMixin, db.Model):
         "backup_metadata.job_id": "job_id",
     }
 
+    V2_VIEW_DECODES = True
+
+    @classmethod
+    def v2_view(cls, doc: dict, project_id: str) -> dict:
+        """v2 shows every backup with a `status` (v1 ones are `available`) and `backup_uuid`,
+        the id the 6.5.0 CLI prints (DECISIONS.md)."""
+        doc = super().v2_view(doc, project_id)
+        doc.setdefault("status", "available")
+        doc["backup_uuid"] = doc.get("backup_id")
+        return doc
+
     def sync_columns(self):
         meta = self.doc.get("backup_metadata") or {}
         self.backup_id = self.doc["backup_id"]

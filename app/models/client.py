@@ -32,6 +32,15 @@ class Client(DocumentMixin, db.Model):
     SEARCH_COLUMNS = {"client_id": "client_id", "client.client_id": "client_id",
                       "hostname": "hostname", "client.hostname": "hostname"}
 
+    V2_VIEW_DECODES = True
+
+    @classmethod
+    def v2_view(cls, doc: dict, project_id: str) -> dict:
+        doc = super().v2_view(doc, project_id)
+        if isinstance(doc.get("client"), dict):
+            doc["client"].setdefault("is_central", False)
+        return doc
+
     def sync_columns(self):
         info = self.doc.get("client") or {}
         self.client_id = info["client_id"]

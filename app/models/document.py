@@ -48,3 +48,12 @@ class DocumentMixin:
 
     def sync_columns(self) -> None:  # pragma: no cover - every model overrides
         raise NotImplementedError
+
+    #: v2 shows this kind decoded (v2_view changes more than a spliced `project_id`)
+    V2_VIEW_DECODES = False
+
+    @classmethod
+    def v2_view(cls, doc: dict, project_id: str) -> dict:
+        """The document as v2 answers it: with the project it belongs to."""
+        doc["project_id"] = project_id
+        return doc

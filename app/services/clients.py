@@ -2,27 +2,77 @@
 import copy
 import uuid
 
+from sqlalchemy import or_
+
 from ..models import Client
 from .. import clock
 from . import documents
-from .errors import BadRequest, Conflict, Unprocessable
+from .errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from .merge import deep_merge
 from .schemas import CLIENT_INFO, CLIENT_PATCH
 from .scope import Scope
 from .validation import require_object, validate
 
+# what registering again changes (freezer-v2.md §5.1): never the hostname, uuid or is_central
+_UPDATED_AGAIN = ("description", "supported_actions", "supported_modes", "supported_storages",
+                  "supported_engines")
 CAPABILITIES = (("action", "supported_actions"), ("mode", "supported_modes"),
                 ("storage", "supported_storages"), ("engine", "supported_engines"))
 
 
-def register(scope: Scope, body) -> Client:
+def visible(scope: Scope):
+    """The clients a caller reads: its scope's, and for a privileged v2 caller also every
+    project's central clients (DECISIONS.md: only they see other projects' central ones)."""
+    clause = scope.where(Client)
+    if scope.per_project and scope.privileged:
+        clause = or_(clause, Client.is_central.is_(True))
+    return clause
+
+
+def find(scope: Scope, client_id: str, for_update: bool = False) -> Client | None:
+    """The scope's own client first, then (privileged) a central one of another project."""
+    return documents.find(Client, scope, client_id, for_update) or \
+        documents.find(Client, scope, client_id, for_update, where=visible(scope))
+
+
+def get(scope: Scope, client_id: str) -> Client:
+    row = find(scope, client_id)
+    if row is None:
+        raise NotFound(f"No client found with ID {client_id}")
+    return row
+
+
+def register(scope: Scope, body, again: bool = False) -> Client:
+    """A new client; an agent registering again is 409, or with `again` (v2, as 19.0.0)
+    201 with its description and capabilities updated."""
     info = copy.deepcopy(require_object(body, "client"))
     validate(CLIENT_INFO, info)
-    if documents.find(Client, scope, info["client_id"]) is not None:
-        raise Conflict(f"Client already registered with ID {info['client_id']}")
+    if info.get("is_central") is True and not scope.privileged:
+        raise Forbidden("Only admin or service callers may register a central client "
+                        "(is_central: true)")
+    row = documents.find(Client, scope, info["client_id"], for_update=True)
+    if row is not None:
+        if not again:
+            raise Conflict(f"Client already registered with ID {info['client_id']}")
+        doc = copy.deepcopy(row.doc)
+        doc["client"].update({key: value for key, value in info.items()
+                              if key in _UPDATED_AGAIN})
+        if doc != row.doc:
+            documents.write(row, doc)
+        return row
     info.setdefault("uuid", uuid.uuid4().hex)
     return documents.new(Client, scope, {"client": info, "user_id": scope.user_id},
                          last_seen=clock.utcnow())
+
+
+def delete(scope: Scope, client_id: str, if_match=None) -> None:
+    row = find(scope, client_id, for_update=True)
+    if row is None:
+        raise NotFound(f"No client found with ID {client_id}")
+    if row.project_id != scope.project_id:
+        raise Forbidden(f"Client {client_id} is a central client of another project: only "
+                        "that project may delete it")
+    documents.delete(Client, scope, client_id, if_match)
 
 
 def update(scope: Scope, client_id: str, body, if_match=None) -> Client:
@@ -43,7 +93,7 @@ def check_capabilities(scope: Scope, client_id: str | None, job_actions: list) -
     run (422). Unregistered clients and missing lists accept anything."""
     if not client_id:
         return
-    client = documents.find(Client, scope, client_id)
+    client = find(scope, client_id)
     if client is None:
         return
     info = client.doc.get("client") or {}

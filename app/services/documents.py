@@ -33,9 +33,10 @@ def _by_id(model, doc_id: str):
     return getattr(model, model.ID_FIELD) == doc_id
 
 
-def find(model, scope: Scope, doc_id: str, for_update: bool = False):
-    """The document with that id in the caller's scope, or None."""
-    stmt = select(model).where(scope.where(model), _by_id(model, doc_id)).order_by(model.pk)
+def find(model, scope: Scope, doc_id: str, for_update: bool = False, where=None):
+    """The document with that id in the caller's scope (or `where`), or None."""
+    stmt = select(model).where(scope.where(model) if where is None else where,
+                               _by_id(model, doc_id)).order_by(model.pk)
     if for_update:
         stmt = locked(stmt)
     return db.session.scalars(stmt).first()
@@ -56,31 +57,43 @@ def get(model, scope: Scope, doc_id: str, for_update: bool = False):
 class Stored(NamedTuple):
     text: str     # the document's JSON text, exactly as stored
     version: int
+    project_id: str = ""  # what v2 shows beside the document (app/api/versioning.py)
+    model: type | None = None
+
+
+def stored(row) -> Stored:
+    """A row just written, as the reads above answer it."""
+    import json
+    return Stored(json.dumps(row.doc, ensure_ascii=False, separators=(",", ":")), row.version,
+                  row.project_id, type(row))
 
 
 def _raw_doc(model):
     return type_coerce(model.__table__.c.doc, Text()).label("doc")  # no JSON decoding
 
 
-def read(model, scope: Scope, doc_id: str) -> Stored:
-    """The document with that id in the caller's scope, as stored (404 as get)."""
+def read(model, scope: Scope, doc_id: str, where=None) -> Stored:
+    """The document with that id in the caller's scope (or `where`), as stored (404 as get)."""
     table = model.__table__
-    stmt = (select(_raw_doc(model), table.c.version)
-            .where(scope.where(model), _by_id(model, doc_id)).order_by(table.c.pk).limit(1))
+    stmt = (select(_raw_doc(model), table.c.version, table.c.project_id)
+            .where(scope.where(model) if where is None else where, _by_id(model, doc_id))
+            .order_by(table.c.pk).limit(1))
     row = db.session.connection().execute(stmt).first()
     if row is None:
         raise NotFound(f"No {_kind(model)} found with ID {doc_id}")
-    return Stored(row.doc, row.version)
+    return Stored(row.doc, row.version, row.project_id, model)
 
 
 def list_texts(model, scope: Scope, search: search_dsl.Search, limit: int, offset: int,
-               where=None) -> list[str]:
+               where=None) -> list[Stored]:
     """A page of the scope's documents as stored: filtered in SQL, in creation order."""
     table = model.__table__
-    stmt = select(_raw_doc(model)).where(scope.where(model) if where is None else where)
+    stmt = select(_raw_doc(model), table.c.version, table.c.project_id) \
+        .where(scope.where(model) if where is None else where)
     stmt = search_dsl.apply(stmt, model, search)
     stmt = stmt.order_by(table.c.pk).limit(limit).offset(offset)
-    return list(db.session.connection().execute(stmt).scalars())
+    return [Stored(row.doc, row.version, row.project_id, model)
+            for row in db.session.connection().execute(stmt)]
 
 
 def taken(model, scope: Scope, doc_id: str) -> bool:

@@ -28,6 +28,11 @@ class TooManyRequests(ServiceError):
     title = "Too Many Requests"
 
 
+class Forbidden(ServiceError):
+    status = 403
+    title = "Access Forbidden"
+
+
 class NotFound(ServiceError):
     status = 404
     title = "Not Found"

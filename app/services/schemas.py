@@ -181,3 +181,17 @@ BACKUP_METADATA = {
         "job_id": {"type": "string", "maxLength": 255, "pattern": NO_CONTROL},
     },
 }
+
+# v2 (freezer-v2.md §9.6, §9.7): a top-level `status`; `backup_name` always required,
+# `container` and `hostname` unless the record is still being made, failed or going away.
+BACKUP_STATUSES = ["creating", "available", "error", "deleting", "deleted"]
+BACKUP_STATUSES_WITHOUT_LOCATION = ("creating", "error", "deleting")
+BACKUP_METADATA_V2 = dict(BACKUP_METADATA, required=["backup_name"])
+BACKUP_PATCH = {
+    "type": "object",
+    "additionalProperties": True,
+    "properties": {
+        "status": {"type": "string", "enum": BACKUP_STATUSES},
+        "backup_metadata": {"type": "object"},
+    },
+}

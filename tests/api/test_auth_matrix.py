@@ -25,11 +25,12 @@ def app_config():
 _ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
-def v1_routes(app):
-    """(rule, method) for every /v1 route that needs an identity."""
+def v1_routes(app, prefix="/v1"):
+    """(rule, method) for every /v1 route (or /v2, by prefix) that needs an identity."""
     found = []
     for rule in app.url_map.iter_rules():
-        if not is_api_path(rule.rule) or rule.endpoint in PUBLIC_V1_ENDPOINTS:
+        if not is_api_path(rule.rule) or rule.endpoint in PUBLIC_V1_ENDPOINTS or \
+                not rule.rule.startswith(prefix):
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((rule, method))

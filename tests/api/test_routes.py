@@ -12,9 +12,12 @@ SLASHES = pytest.mark.parametrize("slash", ["", "/"])
 def test_versions_document_answers_300_without_identity(client):
     r = client.get("/")
     assert r.status_code == 300
-    assert r.get_json() == {"versions": [{"id": "1", "status": "CURRENT",
-                                          "updated": "2015-03-23T13:45:00",
-                                          "links": [{"href": "/v1/", "rel": "self"}]}]}
+    # v2 CURRENT in 19.0.0's shape (an absolute href), v1 SUPPORTED as v1 clients read it
+    assert r.get_json() == {"versions": [
+        {"id": "v2", "status": "CURRENT", "updated": "2018-02-21T13:30:00",
+         "links": [{"href": "http://localhost/v2/", "rel": "self"}]},
+        {"id": "1", "status": "SUPPORTED", "updated": "2015-03-23T13:45:00",
+         "links": [{"href": "/v1/", "rel": "self"}]}]}
 
 
 @SLASHES

@@ -50,7 +50,7 @@ def test_job_page_and_its_status_card(ui, alice):
 
 def test_root_negotiates(client, signed_in):
     api = client.get("/", headers={"Accept": "application/json"})
-    assert api.status_code == 300 and api.get_json()["versions"][0]["id"] == "1"
+    assert api.status_code == 300 and "1" in [v["id"] for v in api.get_json()["versions"]]
     assert client.get("/").status_code == 300  # no Accept: an API client
     assert client.get("/", headers={"Accept": "*/*"}).status_code == 300
     page = client.get("/", headers=BROWSER)
