@@ -10,12 +10,11 @@ import time
 import requests
 
 from bench.fleet_server import stop_process
-from tests.clients.harness import CLIENTS_BIN, CLIENTS_V1_BIN
+from tests.clients.harness import CLIENTS_BIN, CLIENTS_V1_BIN, ROOT
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 # freezer 19.0.0 reads CONF.disable_exec but registers it only under [scheduler]: the launcher
-# registers the missing option, then runs freezer's own main() (DECISIONS.md).
-LAUNCHER_19 = os.path.join(HERE, "scheduler19_launcher.py")
+# users get (docs/agents.md) registers the missing option, then runs freezer's own main().
+LAUNCHER_19 = os.path.join(ROOT, "deploy", "freezer-scheduler-19.0.0.py")
 
 # what in a scheduler log means a call to the API (or to Keystone) failed
 LOG_ERRORS = ("[*] Error", "Traceback", "Unable to get jobs", "Error while registering",

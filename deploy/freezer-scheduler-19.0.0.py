@@ -1,9 +1,9 @@
 """freezer-scheduler 19.0.0, started as its console script would, with one addition: the
 option `[DEFAULT] disable_exec`. 19.0.0 registers disable_exec only under [scheduler]
 (`--scheduler-disable-exec`) but its exec check reads CONF.disable_exec, so without this every
-exec job dies with NoSuchOptError right after it starts (DECISIONS.md, "What the real freezer
-scheduler (19.0.0, v2) needs"). It takes the value of [scheduler] disable_exec; freezer's
-own code runs unchanged. Run by .venv-clients' python (tests/clients/agents.py)."""
+exec job dies with NoSuchOptError right after it starts and its session never ends. It takes the value of [scheduler] disable_exec; freezer's
+own code runs unchanged. Copy it to the agent host and run it with the scheduler's Python, with
+freezer-scheduler's own arguments (docs/agents.md); tests/clients runs the real scheduler so."""
 import sys
 
 from oslo_config import cfg
