@@ -103,6 +103,9 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute")
     API_TOKEN_LIMIT_PER_ADDRESS = os.environ.get("API_TOKEN_LIMIT_PER_ADDRESS", "30 per minute")
 
+    # The audit trail (app/audit): `flask audit purge` deletes events older than this.
+    AUDIT_KEEP_DAYS = int(os.environ.get("AUDIT_KEEP_DAYS", "365"))
+
     # Schedules (app/services/schedules.py). Naive schedule times are the agent host's local
     # time; the server reads them in this zone and states forecasts in UTC.
     SCHEDULE_TIMEZONE = os.environ.get("SCHEDULE_TIMEZONE", "UTC")

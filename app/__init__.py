@@ -97,7 +97,8 @@ def _init_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     database.init_app(app)
-    from . import auth
+    from . import audit, auth
+    audit.init_app(app)  # deletes and append-only rules of the audit trail
     auth.init_app(app)  # sign-in, CSRF, login throttling, /v1 identity
 
 

@@ -6,6 +6,7 @@ import secrets
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, select
 
+from .. import audit
 from ..extensions import db
 from ..models import ApiToken, OperatorSession, User
 from .. import clock
@@ -68,6 +69,7 @@ def create(username: str, password: str, is_admin: bool = False, user_id: str | 
     user.project_id = project_id or user.user_id
     db.session.add(user)
     db.session.flush()
+    audit.record("account.create", username, admin=bool(is_admin), owner=user.user_id)
     return user
 
 
@@ -77,8 +79,9 @@ def set_password(username: str, password: str, keep_session_row_id: int | None =
     _check_password(password)
     user = get(username)
     user.password_hash = passwords.hash_password(password)
-    sessions.revoke_all(user, keep_row_id=keep_session_row_id)
+    ended = sessions.revoke_all(user, keep_row_id=keep_session_row_id)
     db.session.flush()
+    audit.record("account.password", username, sessions_ended=ended)
     return user
 
 
@@ -101,16 +104,19 @@ def disable(username: str) -> User:
     if user.disabled_at is None:
         _keep_an_admin(user, "disable")
         user.disabled_at = clock.utcnow()
-        sessions.revoke_all(user)
+        ended = sessions.revoke_all(user)
         tokens.forget(owner_id=user.id)  # this worker at once, the others within a second
         db.session.flush()
+        audit.record("account.disable", username, sessions_ended=ended)
     return user
 
 
 def enable(username: str) -> User:
     user = get(username)
-    user.disabled_at = None
-    db.session.flush()
+    if user.disabled_at is not None:
+        user.disabled_at = None
+        db.session.flush()
+        audit.record("account.enable", username)
     return user
 
 
@@ -124,6 +130,7 @@ def delete(username: str) -> User:
     db.session.execute(sa_delete(OperatorSession).where(OperatorSession.owner_id == user.id))
     db.session.delete(user)
     db.session.flush()
+    audit.record("account.delete", username, owner=user.user_id)
     return user
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import bindparam, or_, select, update
 
+from .. import audit
 from ..deferred import defer
 from ..extensions import db
 from ..models import ApiToken, User
@@ -41,6 +42,7 @@ def issue(user: User, label: str = "") -> tuple[ApiToken, str]:
     row = ApiToken(owner_id=user.id, token_hash=digest(plain), label=label)
     db.session.add(row)
     db.session.flush()
+    audit.record("token.create", str(row.id), owner=user.username, label=label)
     return row, plain
 
 
@@ -60,6 +62,7 @@ def revoke(token_id: int, owner: User | None = None) -> ApiToken:
     if row.revoked_at is None:
         row.revoked_at = clock.utcnow()
         db.session.flush()
+        audit.record("token.revoke", str(row.id), owner=row.owner.username, label=row.label)
     forget(row.id)
     return row
 
@@ -67,9 +70,11 @@ def revoke(token_id: int, owner: User | None = None) -> ApiToken:
 def revoke_all(user: User) -> int:
     """Revoke every live token of `user` at once; how many were live."""
     forget(owner_id=user.id)
-    return db.session.execute(update(ApiToken).where(
+    count = db.session.execute(update(ApiToken).where(
         ApiToken.owner_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=clock.utcnow())).rowcount
+        .values(revoked_at=clock.utcnow()).execution_options(synchronize_session=False)).rowcount
+    audit.record("token.revoke-all", user.username, revoked=count)
+    return count
 
 
 def forget(token_id: int | None = None, owner_id: int | None = None) -> None:

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from ..redirects import safe_target
 from ..services.errors import ServiceError
+from .. import audit
 from . import accounts, sessions, throttle, tokens
 from .forms import ConfirmForm, LoginForm, TokenForm
 
@@ -61,8 +62,10 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.username.data.strip(), form.password.data)
         if user is not None and sessions.start(user):
+            audit.record("sign-in", user.username, actor=user.username)
             return redirect(safe_target(form.next.data) or landing())
     throttle.failed(counters)
+    audit.record_after("sign-in.failed", (form.username.data or "").strip()[:150], actor="-")
     form.password.data = ""
     flash("Wrong username or password.", "error")
     return render_template("auth/login.html", form=form), 401
@@ -72,6 +75,7 @@ def login():
 def logout():
     if request.method == "POST":  # CSRF-checked; a GET only offers the button
         if current_user.is_authenticated:
+            audit.record("sign-out", current_user.username)
             sessions.end(current_user)
         flash("You are signed out.", "info")
         return redirect(url_for("auth.login"))

@@ -52,10 +52,12 @@ def list_users():
     if not rows:
         click.echo("no operators yet: flask --app wsgi users create NAME")
         return
-    click.echo(f"{'USERNAME':<24} {'OWNER ID':<34} {'PROJECT':<34} {'ADMIN':<6} CREATED (UTC)")
+    click.echo(f"{'USERNAME':<24} {'OWNER ID':<34} {'PROJECT':<34} {'ADMIN':<6} "
+               f"{'CREATED (UTC)':<20} STATUS")
     for user in rows:
+        status = f"disabled {_when(user.disabled_at)}" if user.disabled_at else "active"
         click.echo(f"{user.username:<24} {user.user_id:<34} {user.project_id:<34} "
-                   f"{'yes' if user.is_admin else 'no':<6} {_when(user.created_at)}")
+                   f"{'yes' if user.is_admin else 'no':<6} {_when(user.created_at):<20} {status}")
 
 
 @users_cli.command("set-password")
@@ -73,6 +75,43 @@ def set_password(username, password):
         _fail(exc)
     db.session.commit()
     click.echo(f"password changed for {username}")
+
+
+def _lifecycle(change, username, done: str):
+    try:
+        change(username)
+    except ServiceError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(done)
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def disable_user(username):
+    """Disable an operator: no sign-in; their sessions end and their tokens answer 401
+    at once (enable brings the tokens back, not the sessions)."""
+    _lifecycle(accounts.disable, username,
+               f"{username} is disabled: signed out everywhere, tokens refused")
+
+
+@users_cli.command("enable")
+@click.argument("username")
+def enable_user(username):
+    """Enable a disabled operator again (their unrevoked tokens work again)."""
+    _lifecycle(accounts.enable, username, f"{username} is enabled")
+
+
+@users_cli.command("delete")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_user(username, yes):
+    """Delete an operator with their tokens and sessions (their documents stay, under
+    their owner id)."""
+    if not yes and not click.confirm(
+            f"Delete operator {username} and all their tokens?"):
+        raise click.ClickException("nothing deleted")
+    _lifecycle(accounts.delete, username, f"operator {username} deleted")
 
 
 @users_cli.command("bootstrap")
@@ -138,15 +177,22 @@ def list_tokens(username):
 
 
 @tokens_cli.command("revoke")
-@click.argument("token_id", type=int)
-def revoke_token(token_id):
-    """Revoke a token by id: agents using it get 401 from now on."""
+@click.argument("token_id", type=int, required=False)
+@click.option("--all", "all_of", metavar="USERNAME", help="Revoke every token of this operator.")
+def revoke_token(token_id, all_of):
+    """Revoke a token by id (or --all USERNAME): agents using it get 401 from now on."""
+    if (token_id is None) == (all_of is None):
+        raise click.UsageError("give a TOKEN_ID or --all USERNAME")
     try:
-        row = tokens.revoke(token_id)
+        if all_of is not None:
+            count = tokens.revoke_all(accounts.get(all_of))
+        else:
+            row = tokens.revoke(token_id)
     except ServiceError as exc:
         _fail(exc)
     db.session.commit()
-    click.echo(f"token {row.id} revoked")
+    click.echo(f"{count} tokens of {all_of} revoked" if all_of is not None else
+               f"token {row.id} revoked")
 
 
 def init_app(app):

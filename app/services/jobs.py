@@ -3,7 +3,7 @@ import copy
 import uuid
 
 from ..models import Job
-from .. import clock
+from .. import audit, clock
 from . import actions, clients, documents, limits, runs, schedules, sessions
 from .errors import BadRequest
 from .merge import deep_merge
@@ -154,6 +154,7 @@ def send_event(scope: Scope, job_id: str, body, if_match=None) -> str:
         schedule["status"] = ""
         schedule["result"] = ""
     _write(row, doc)
+    audit.record("job.event", job_id, requested=event, owner=scope.user_id)
     return "success"
 
 
