@@ -154,7 +154,7 @@ def send_event(scope: Scope, job_id: str, body, if_match=None) -> str:
         schedule["status"] = ""
         schedule["result"] = ""
     _write(row, doc)
-    audit.record("job.event", job_id, requested=event, owner=scope.user_id)
+    audit.record("job.event", job_id, requested=event, owner=scope.user_id, project=scope.project_id)
     return "success"
 
 

@@ -80,7 +80,7 @@ def create(scope: Scope, body) -> Session:
     validate(SESSION, doc)
     schedules.validate_schedule(doc.get("schedule"), field="schedule")
     row = documents.new(Session, scope, doc)
-    audit.record("session.create", row.session_id, owner=scope.user_id)
+    audit.record("session.create", row.session_id, owner=scope.user_id, project=scope.project_id)
     return row
 
 
@@ -101,7 +101,7 @@ def replace(scope: Scope, session_id: str, body, if_match=None) -> Session:
     doc["jobs"] = {job_id: given.get(job_id, entry) for job_id, entry in members.items()}
     for key, value in _DEFAULTS.items():
         doc.setdefault(key, value)
-    audit.record("session.replace", session_id, owner=scope.user_id, created=row is None)
+    audit.record("session.replace", session_id, owner=scope.user_id, project=scope.project_id, created=row is None)
     if row is None:
         return documents.new(Session, scope, doc)
     return documents.write(row, doc)
@@ -120,7 +120,7 @@ def patch(scope: Scope, session_id: str, body, if_match=None) -> Session:
     # like jobs: re-check only a schedule this write changes, so old stored ones stay writable
     if schedules.changed(row.doc.get("schedule"), merged.get("schedule")):
         schedules.validate_schedule(merged.get("schedule"), field="schedule")
-    audit.record("session.patch", session_id, owner=scope.user_id, fields=sorted(changes))
+    audit.record("session.patch", session_id, owner=scope.user_id, project=scope.project_id, fields=sorted(changes))
     return documents.write(row, merged)
 
 
@@ -220,7 +220,7 @@ def add_job(scope: Scope, session_id: str, job_id: str, if_match=None) -> None:
     documents.write(job, deep_merge(job.doc, {"session_id": session_id,
                                               "session_tag": _int(doc.get("session_tag"), 0),
                                               "job_schedule": schedule}))
-    audit.record("session.add-job", session_id, owner=scope.user_id, job=job_id)
+    audit.record("session.add-job", session_id, owner=scope.user_id, project=scope.project_id, job=job_id)
 
 
 def remove_job(scope: Scope, session_id: str, job_id: str, if_match=None) -> None:
@@ -236,7 +236,7 @@ def remove_job(scope: Scope, session_id: str, job_id: str, if_match=None) -> Non
         raise NotFound(f"No job found with ID {job_id}")
     documents.check_if_match(session, if_match)  # the session's version
     listed = _drop_entry(session, job_id)
-    audit.record("session.remove-job", session_id, owner=scope.user_id, job=job_id)
+    audit.record("session.remove-job", session_id, owner=scope.user_id, project=scope.project_id, job=job_id)
     if job is None:
         return  # a stale entry of a job deleted long ago: cleaned up
     if listed or job.doc.get("session_id") == session_id:
