@@ -8,12 +8,10 @@ import socket
 
 from tests.clients.harness import client_env
 from tests.clients.agents import Api, Scheduler, backed_up_files, session_round
-from tests.clients.v2_pending import needs_v2
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 
-@needs_v2
 def test_a_v2_and_a_v1_agent_of_one_project_at_once(clients_venv, keystone, freezer_api,
                                                     tmp_path):
     v2_client = f"alpha_{socket.gethostname()}"  # the 19.0.0 scheduler's own client id

@@ -9,7 +9,6 @@ import pytest
 
 from tests.clients.agents import Scheduler, wait_for
 from tests.clients.harness import CLIENTS_BIN, CLIENTS_V1_BIN, MakeRun, free_port
-from tests.clients.v2_pending import needs_v2
 
 
 class Operator:
@@ -58,7 +57,6 @@ def test_the_v1_cli_and_the_18_scheduler(token_server, tmp_path):
     assert scheduler.errors() == []
 
 
-@needs_v2
 def test_the_v2_cli_and_the_19_scheduler(token_server, tmp_path):
     server, op = token_server
     assert cli(CLIENTS_BIN, op, "job-list") == []

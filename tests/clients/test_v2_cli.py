@@ -7,7 +7,6 @@ import subprocess
 
 import pytest
 
-from tests.clients.v2_pending import needs_v2
 from tests.clients.harness import CLIENTS_BIN, client_env, run_python
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "v2_cli_calls.py")
@@ -31,13 +30,11 @@ def steps(run):
     return run["steps"]
 
 
-@needs_v2
 def test_every_command_was_run(run):
     assert len(run["available"]) == 30
     assert {s["command"] for s in run["steps"].values()} == set(run["available"])
 
 
-@needs_v2
 def test_every_command_succeeds_but_shows_of_deleted_documents(steps):
     failed = {n: s for n, s in steps.items() if s["code"] != 0
               and not n.endswith("-deleted")}
@@ -46,7 +43,6 @@ def test_every_command_succeeds_but_shows_of_deleted_documents(steps):
         assert steps[name]["code"] != 0 and "not found" in steps[name]["err"].lower()
 
 
-@needs_v2
 def test_clients_actions_jobs(run, steps):
     ids = run["ids"]
     assert ids["client"] == "gamma_cli-host"
@@ -68,7 +64,6 @@ def test_clients_actions_jobs(run, steps):
     assert steps["job-show-aborted"]["out"]["Event"] == "abort"
 
 
-@needs_v2
 def test_sessions_and_backups(run, steps):
     ids = run["ids"]
     assert [s["Session ID"] for s in steps["session-list"]["out"]] == [ids["session"]]
@@ -82,7 +77,6 @@ def test_sessions_and_backups(run, steps):
     assert steps["backup-show"]["out"]["Status"] == "available"
 
 
-@needs_v2
 def test_the_freezer_and_openstack_executables(clients_venv, keystone, freezer_api):
     env = client_env(keystone, "dave")
     registered = subprocess.run(

@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from tests.clients.v2_pending import needs_v2
 from tests.clients.harness import USERS, client_env, run_python
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "v2_library_calls.py")
@@ -28,21 +27,18 @@ def ok(value):
     return not (isinstance(value, dict) and "error" in value)
 
 
-@needs_v2
 def test_it_authenticates_and_finds_the_api_in_the_catalog(steps, freezer_api):
     assert steps["project_id"] == "beta"
     assert steps["endpoint"] == freezer_api.base_url
     assert steps["client_id"].startswith("beta_")
 
 
-@needs_v2
 def test_every_call_succeeds(steps):
     failed = {name: v for name, v in steps.items()
               if not ok(v) and not name.startswith("foreign_")}
     assert failed == {}
 
 
-@needs_v2
 def test_clients(steps):
     me = steps["client_id"]
     assert steps["client_create"] == me and steps["client_create_again"] == me
@@ -54,7 +50,6 @@ def test_clients(steps):
     assert steps["client_get_missing"] is None and steps["client_get_deleted"] is None
 
 
-@needs_v2
 def test_actions(steps):
     aid = steps["action_create"]
     assert steps["action_replace"] == aid
@@ -69,7 +64,6 @@ def test_actions(steps):
     assert steps["action_get_deleted"] is None
 
 
-@needs_v2
 def test_jobs(steps):
     jid, me = steps["job_create"], steps["client_id"]
     assert HEX32.match(jid) and steps["job_replace"] == jid
@@ -93,7 +87,6 @@ def test_jobs(steps):
     assert steps["job_get_deleted"] is None
 
 
-@needs_v2
 def test_sessions(steps):
     sid, jid = steps["session_create"], steps["job_create"]
     assert HEX32.match(sid) and steps["session_replace"] == sid
@@ -110,7 +103,6 @@ def test_sessions(steps):
     assert jid not in steps["session_get_removed"]["jobs"]
 
 
-@needs_v2
 def test_backups(steps):
     bid, later = steps["backup_create"], steps["backup_create_creating"]
     assert HEX32.match(bid) and HEX32.match(later)
@@ -125,7 +117,6 @@ def test_backups(steps):
     assert steps["backup_get_deleted"] is None
 
 
-@needs_v2
 def test_another_projects_path_is_403(steps):
     for name in ("foreign_job_list", "foreign_job_get"):
         assert steps[name]["status"] == 403, steps[name]
