@@ -3,18 +3,15 @@
 project's), how documents are shown (v2 adds `project_id`, a backup's `status` and
 `backup_uuid`), how backups get their ids and whether a client may register again."""
 import json
-import re
 from dataclasses import dataclass
 
 from flask import request
 
 from ..auth.identity import current_identity
 from ..services.errors import BadRequest, Forbidden
-from ..services.scope import Scope, per_project
+from ..services.scope import PROJECT_ID, Scope, per_project
 
 PATH_PROJECT_KEY = "freezer.path_project"
-# a project id as Keystone and our accounts make them, checked once for every v2 route
-PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,13 @@
 "Projects and v2"): v1 reads per user, exactly as before projects; v2 and the dashboard per
 project, every user of the project sharing its documents. Writes stamp both the user and
 the project. The API versions differ only in the Scope they hand the same services."""
+import re
 from dataclasses import dataclass, replace
 
 from sqlalchemy import true
+
+# a project id as Keystone and our accounts make them (v2 paths, the dashboard's switch)
+PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 the v1 API. Every page is behind login and scoped to the signed-in operator's documents;
 every write carries the CSRF token (checked app-wide by app/auth)."""
 from flask import (Blueprint, current_app, make_response, redirect, render_template, request,
-                   url_for)
+                   session, url_for)
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -15,10 +15,20 @@ DEFAULT_LIMIT = 25
 MAX_LIMIT = 200
 
 
+PROJECT_KEY = "ui_project"  # the project an admin switched to (the session cookie)
+
+
+def current_project() -> str:
+    """The operator's project; an admin may have switched to another one."""
+    if current_user.is_admin:
+        return session.get(PROJECT_KEY) or current_user.project_id
+    return current_user.project_id
+
+
 def owner() -> Scope:
-    """What every query of the dashboard is scoped to: the signed-in operator's project
-    (every user's documents in it); what it writes carries the operator's user id."""
-    return per_project(current_user.user_id, current_user.project_id, current_user.is_admin)
+    """What every query of the dashboard is scoped to: the operator's project (every user's
+    documents in it, DECISIONS.md); what it writes carries the operator's user id."""
+    return per_project(current_user.user_id, current_project(), current_user.is_admin)
 
 
 def is_htmx() -> bool:
@@ -74,5 +84,6 @@ def init_app(app):
     app.register_blueprint(blp)
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
     app.jinja_env.globals.update(has_endpoint=has_endpoint, url_with=url_with)
+    app.jinja_env.globals.update(current_project=current_project)
     from . import filters
     filters.init_app(app)

@@ -1,10 +1,11 @@
 """The landing page: am I protected right now? Each number links to the list behind it."""
-from flask import current_app, request
-from flask_login import login_required
+from flask import abort, current_app, flash, request, session, url_for
+from flask_login import current_user, login_required
 
 from ..services import forecast
 from ..services.notify import incidents
-from . import blp, owner, queries, render
+from ..services.scope import PROJECT_ID
+from . import PROJECT_KEY, blp, go, owner, queries, render
 
 FAILED_HOURS = 24
 UPCOMING_HOURS = 24
@@ -62,3 +63,20 @@ def upcoming():
     hours = max(1, min(hours, 24 * 31))
     entries, more = forecast.upcoming_with_more(owner(), hours, limit=200)
     return render("overview/upcoming.html", entries=entries, more=more, hours=hours)
+
+
+@blp.route("/project", methods=["POST"])
+@login_required
+def switch_project():
+    """An admin works in another project (its documents, whoever wrote them); an empty
+    value goes back to the admin's own. Others have only their own project (403)."""
+    if not current_user.is_admin:
+        abort(403, "Only administrators may switch project")
+    project_id = (request.form.get("project_id") or "").strip()
+    if project_id and not PROJECT_ID.match(project_id):
+        flash("A project id is 1 to 255 letters, digits, _ and -", "error")
+    elif project_id and project_id != current_user.project_id:
+        session[PROJECT_KEY] = project_id
+    else:
+        session.pop(PROJECT_KEY, None)
+    return go(request.form.get("next"), url_for("ui.overview"))
