@@ -35,6 +35,8 @@ def create_app(config=None):
     _trust_proxies(app)
     _authenticate_keystone(app)
     _register_operations(app)
+    from . import security_headers
+    security_headers.init_app(app)  # CSP, nosniff, HSTS...: outermost, on every response
     log.info("freezer-api: AUTH_MODE=%s (%s)", app.config["AUTH_MODE"],
              AUTH_MODES[app.config["AUTH_MODE"]])
     return app
