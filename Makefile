@@ -151,5 +151,19 @@ fleet: install-test
 soak: install-test
 	bench/soak.sh $(FLEET_ARGS)
 
+# Scale-out (docs/cluster.md): three MariaDB Galera nodes, three gunicorn app servers and
+# HAProxy, all child processes on ports 20800-20843 and 23307-23339, in one temp dir.
+# `make cluster` keeps it up until Ctrl-C; `make cluster-proof` (opt-in, ~8 min) kills an
+# app server and the writer node under 200 agents, races sessions across nodes, and
+# compares 3 app servers with 1.
+CLUSTER_PACKAGES := mariadb-server galera-4 rsync haproxy
+cluster: install-test
+	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="$(CLUSTER_PACKAGES)"
+	$(BIN)/python -m bench.cluster.run $(CLUSTER_ARGS)
+
+cluster-proof: install-test
+	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="$(CLUSTER_PACKAGES)"
+	$(BIN)/python -m bench.cluster.proof $(CLUSTER_PROOF_ARGS)
+
 clean:
 	rm -rf $(VENV) $(CLIENTS_VENV) $(CLIENTS_V1_VENV) .pytest_cache site

@@ -7,8 +7,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .auth import is_api_path
-from .db import note_conflict
-from .extensions import db
+from .db import note_conflict, rollback
 from .services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -58,7 +57,7 @@ def _html_page(code, title, description) -> str:
                                description=description)
     except Exception:  # noqa: BLE001 - an error page must always render
         log.warning("error page template failed; answering the bare page", exc_info=True)
-        db.session.rollback()
+        rollback()
         return render_template_string(_HTML, code=code, title=title, description=description)
 
 
@@ -105,7 +104,7 @@ def handle_service_error(error: ServiceError):
 
 
 def handle_operational_error(error: OperationalError):
-    db.session.rollback()
+    rollback()
     if note_conflict(error):  # replayed by app.db.ReplayOnConflict while attempts last
         log.info("transaction lost a write conflict: %s", error.orig)
         return error_response(503, "Service Unavailable",
@@ -127,13 +126,13 @@ def handle_operational_error(error: OperationalError):
 
 
 def handle_integrity_error(error: IntegrityError):
-    db.session.rollback()
+    rollback()
     return error_response(409, "Document already existing",
                           "A document with that id already exists")
 
 
 def handle_unexpected(error: Exception):
-    db.session.rollback()
+    rollback()
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, "Internal Server Error",
                           "An unexpected error occurred; it has been logged.")

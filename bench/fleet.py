@@ -37,6 +37,8 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 
 from app.services.schemas import SUPPORTED
 
+from app.services.backups import backup_id_for
+
 from .fleet_server import issue_tokens
 
 # everything a client may declare (what the 18.0.0 scheduler registers with)
@@ -66,6 +68,8 @@ class Settings:
     server_log: str | None = None
     request_timeout: float = 35.0     # above gunicorn's 30 s worker timeout
     auth_mode: str = "token"          # token: one operator + API token per tenant
+    retries_503: int = 0              # an agent sends a call again after a 503, this often
+    retry_wait_cap: float = 2.0       # waiting Retry-After, at most this long
 
 
 @dataclass
@@ -75,6 +79,7 @@ class Sample:
     latency: float
     status: int       # 0: no HTTP answer (connection error / timeout)
     well_formed: bool = True  # a success, or an error with a Freezer JSON error body
+    attempt: int = 1          # 2+: the agent's retry after a 503
 
 
 @dataclass
@@ -93,8 +98,11 @@ class Recorder:
 class Api:
     """One shared httpx client; every call is timed and recorded."""
 
-    def __init__(self, base_url: str, recorder: Recorder, timeout: float, connections: int):
+    def __init__(self, base_url: str, recorder: Recorder, timeout: float, connections: int,
+                 retries_503: int = 0, retry_wait_cap: float = 2.0):
         self.recorder = recorder
+        self.retries_503 = retries_503
+        self.retry_wait_cap = retry_wait_cap
         self.tokens: dict[str, str] = {}  # user_id -> API token; none: AUTH_MODE=noauth
         self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout,
                                         limits=httpx.Limits(max_connections=connections,
@@ -114,25 +122,38 @@ class Api:
 
     async def call(self, op: str, user_id: str, method: str, path: str, body=None,
                    record: bool = True):
+        """One call; after a 503 (the app's or the load balancer's JSON answer) it is sent
+        again, up to retries_503 times, after Retry-After (capped), as an agent would."""
+        for attempt in range(1, self.retries_503 + 2):
+            status, payload, retry_after = await self._once(op, user_id, method, path, body,
+                                                            record, attempt)
+            if status != 503 or attempt > self.retries_503:
+                return status, payload
+            await asyncio.sleep(min(retry_after, self.retry_wait_cap))
+        return status, payload
+
+    async def _once(self, op, user_id, method, path, body, record, attempt):
         content = json.dumps(body) if body is not None else None
         start = self.recorder.now()
-        status, payload, well_formed = 0, None, False
+        status, payload, well_formed, retry_after = 0, None, False, 1.0
         try:
             response = await self.client.request(method, path, content=content,
                                                   headers=self.headers(user_id))
             status = response.status_code
             with contextlib.suppress(ValueError):
                 payload = response.json()
+            with contextlib.suppress(ValueError):
+                retry_after = float(response.headers.get("Retry-After", 1))
             well_formed = status < 400 or (isinstance(payload, dict) and "title" in payload
                                           and "description" in payload)
         except httpx.HTTPError as exc:
             payload = repr(exc)
         latency = self.recorder.now() - start
         if record:
-            self.recorder.samples.append(Sample(op, start, latency, status, well_formed))
+            self.recorder.samples.append(Sample(op, start, latency, status, well_formed, attempt))
             if status != EXPECTED.get(op, status) and len(self.recorder.failures) < 20:
                 self.recorder.failures.append((op, method, path, status, str(payload)[:200]))
-        return status, payload
+        return status, payload, retry_after
 
 
 # --- the fleet's documents -------------------------------------------------------------
@@ -189,6 +210,7 @@ class Fleet:
         self.sessions: dict[str, list] = defaultdict(list)  # user -> [(session_id, [job_ids])]
         self.sessions_available = True
         self.stopping = asyncio.Event()
+        self.runs: set = set()  # job runs in flight (tasks)
 
     # set-up (not measured): jobs, two agents' jobs per session, as an operator would
     async def set_up(self):
@@ -254,7 +276,9 @@ class Fleet:
                     if job.get("job_schedule", {}).get("event") == "start" and \
                             job["job_id"] not in agent.running:
                         agent.running.add(job["job_id"])
-                        asyncio.ensure_future(self.run_job(agent, job))
+                        run = asyncio.ensure_future(self.run_job(agent, job))
+                        self.runs.add(run)
+                        run.add_done_callback(self.runs.discard)
             await self._sleep(self.s.poll)
 
     async def _sleep(self, seconds):
@@ -296,10 +320,16 @@ class Fleet:
                                      dict(doc, job_schedule=schedule, session_tag=tag)):
                 return
             await asyncio.sleep(random.uniform(*self.s.run_seconds))
+            meta = backup_metadata(agent, job)
             status, payload = await self.api.call("backup", agent.user_id, "POST", "/v1/backups/",
-                                                  backup_metadata(agent, job))
+                                                  meta)
             if status == 201:
                 self.rec.backups.append((agent.user_id, payload["backup_id"]))
+            elif status == 409 and self.api.retries_503:
+                # each time stamp is fresh: only this agent's own earlier attempt, answered
+                # 503 after the commit, can have stored it; it counts as acknowledged
+                self.rec.backups.append((agent.user_id, backup_id_for(meta)))
+                status = 201
             result = "success" if status == 201 else "fail"
             if session_id:
                 status, payload = await self.api.call(
@@ -451,10 +481,14 @@ def verify_writes(database_url: str, rec: Recorder) -> dict:
             "examples": (missing_backups + lost_versions + repeated_versions)[:5]}
 
 
-async def drive(settings: Settings, base_url: str, database=None, sampler=None) -> tuple:
+async def drive(settings: Settings, base_url: str, database=None, sampler=None,
+                chaos=None) -> tuple:
+    """chaos: an optional coroutine function (recorder, stopping event) run alongside the
+    load from its first moment, awaited before the summary (bench/cluster kills servers)."""
     random.seed(settings.seed)
     rec = Recorder()
-    api = Api(base_url, rec, settings.request_timeout, settings.agents + settings.operators + 32)
+    api = Api(base_url, rec, settings.request_timeout, settings.agents + settings.operators + 32,
+              settings.retries_503, settings.retry_wait_cap)
     fleet = Fleet(settings, api, rec)
     window = FaultWindow()
     if settings.auth_mode == "token":
@@ -477,6 +511,8 @@ async def drive(settings: Settings, base_url: str, database=None, sampler=None) 
         if settings.fault_at is not None and database is not None:
             fault = asyncio.ensure_future(inject_fault(settings, database, rec, window,
                                                        fleet.stopping))
+        elif chaos is not None:
+            fault = asyncio.ensure_future(chaos(rec, fleet.stopping))
         await asyncio.sleep(settings.duration)
         fleet.stopping.set()
         await asyncio.gather(*tasks)
@@ -486,6 +522,9 @@ async def drive(settings: Settings, base_url: str, database=None, sampler=None) 
         deadline = time.monotonic() + settings.request_timeout
         while any(a.running for a in fleet.agents) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
+        for run in list(fleet.runs):  # still retrying: not awaited past the deadline
+            run.cancel()
+        await asyncio.gather(*fleet.runs, return_exceptions=True)
         elapsed = rec.now()
         if sampler:
             sampler.stop()

@@ -1,8 +1,10 @@
 """The API as production runs it, for the load, fault and race checks: the database migrated,
 then gunicorn (gunicorn.conf.py) as a child process on a port of our own, and the CPU and
 memory of its process tree sampled with psutil."""
+import contextlib
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import threading
@@ -119,11 +121,33 @@ class Gunicorn:
             self._log.close()
             self._log = None
 
+    def kill(self):
+        """A crash: SIGKILL to the master and every worker at once; requests in hand are
+        cut off unanswered."""
+        if not self.process or self.process.poll() is not None:
+            return
+        victims = [self.process.pid] + self.worker_pids()
+        for pid in victims:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait()
+        psutil.wait_procs([p for p in map(_process, victims[1:]) if p], timeout=5)
+        if self._log:
+            self._log.close()
+            self._log = None
+
     def worker_pids(self) -> list[int]:
         try:
             return [c.pid for c in psutil.Process(self.process.pid).children()]
         except psutil.NoSuchProcess:
             return []
+
+
+def _process(pid):
+    try:
+        return psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return None
 
 
 class TreeSampler:

@@ -134,3 +134,24 @@ def test_a_replayed_request_keeps_its_request_id(alice, commits):
     r = alice.post("/v1/backups/", backup_body(), headers={"X-OpenStack-Request-ID": "req-abc"})
     assert r.status_code == 201
     assert r.headers["x-openstack-request-id"] == "req-abc"
+
+
+def test_a_connection_lost_under_the_request_answers_503_not_500(alice, monkeypatch):
+    """The database node died mid-request: the statement failed and so does the rollback
+    that follows (seen on the cluster when the writer node was killed)."""
+    def create(*args, **kwargs):
+        raise db_error((2013, "Lost connection to server during query"))
+
+    real_rollback, rollbacks = OrmSession.rollback, []
+
+    def rollback(session):
+        rollbacks.append(1)
+        if len(rollbacks) == 1:
+            raise db_error((2013, "Lost connection to server during query"))
+        return real_rollback(session)
+
+    monkeypatch.setattr(backup_service, "create_backup", create)
+    monkeypatch.setattr(OrmSession, "rollback", rollback)
+    r = alice.post("/v1/backups/", backup_body())
+    assert r.status_code == 503
+    assert r.get_json()["title"] == "Service Unavailable"
