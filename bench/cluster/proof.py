@@ -33,7 +33,7 @@ import psutil
 import requests
 
 from .. import fleet
-from ..fleet_server import Gunicorn, issue_tokens
+from ..fleet_server import issue_tokens
 from .run import prepare
 from .topology import Topology
 
@@ -121,6 +121,7 @@ def run_faults(topology: Topology, args) -> dict:
         chaos=lambda rec, stopping: chaos(topology, plan, events, rec, stopping)))
     first_kill = min(e["killed_at"] for e in events) if events else float("inf")
     summary["faults"] = fault_windows(rec, events, args.retries, summary["duration_s"])
+    summary["kills_planned"], summary["kills_done"] = len(plan), len(events)
     summary["failed_before_first_kill"] = sum(
         1 for s in rec.samples if s.start + s.latency < first_kill and (s.status >= 500 or not s.status))
     summary["verification_per_node"] = {n.name: fleet.verify_writes(node_url(n), rec)
@@ -133,9 +134,8 @@ def run_faults(topology: Topology, args) -> dict:
 class RaceServers:
     """One app server per Galera node, straight to it (no HAProxy between)."""
 
-    def __init__(self, topology: Topology, workers: int):
-        self.servers = [Gunicorn(n.url, port, workers,
-                                 os.path.join(topology.basedir, f"race-app{i}.log"))
+    def __init__(self, topology: Topology):
+        self.servers = [topology.app_server(f"race-app{i}", n.url, port)
                         for i, (n, port) in enumerate(zip(topology.nodes, RACE_PORTS), 1)]
 
     def __enter__(self):
@@ -225,7 +225,7 @@ def run_races(topology: Topology, args) -> dict:
     user = f"race-{os.getpid()}"
     token = issue_tokens(topology.nodes[0].url, [user])[user]
     problems, answers = [], Counter()
-    with RaceServers(topology, args.workers) as race:
+    with RaceServers(topology) as race:
         bases = [s.base_url for s in race.servers]
         first = bases[0]
         for k in range(args.races):
@@ -331,6 +331,9 @@ def verdict(report: dict) -> list:
                 problems.append(f"{window['what']}: answers other than 503 JSON: {window}")
             if window["agents_gave_up"]:
                 problems.append(f"{window['what']}: agents gave up after retries: {window}")
+        if faults["kills_done"] < faults["kills_planned"]:
+            problems.append(f"only {faults['kills_done']} of {faults['kills_planned']} kills "
+                            "happened before the run ended: lengthen --fault-duration")
         if faults["failed_before_first_kill"]:
             problems.append(f"{faults['failed_before_first_kill']} failures before any kill")
         if faults["errors_json_body_missing"]:

@@ -48,10 +48,17 @@ class Topology:
                                [(n.name, n.port, c) for n, c in zip(self.cluster.nodes,
                                                                      CHECK_PORTS)],
                                app_maxconn=2 * workers)
-        self.apps = [Gunicorn(self.db_url, port, workers,
-                              os.path.join(self.basedir, f"app{i}.log"))
+        self.apps = [self.app_server(f"app{i}", self.db_url, port)
                      for i, port in enumerate(APP_PORTS[:app_servers], 1)]
         self._stack = contextlib.ExitStack()
+
+    def app_server(self, name: str, database_url: str, port: int) -> Gunicorn:
+        """Its log and its metrics directory in the temp dir: a server killed with SIGKILL
+        cannot remove a private one itself."""
+        return Gunicorn(database_url, port, self.workers,
+                        os.path.join(self.basedir, f"{name}.log"),
+                        env={"PROMETHEUS_MULTIPROC_DIR": os.path.join(self.basedir,
+                                                                      f"{name}-metrics")})
 
     @property
     def db_url(self) -> str:
