@@ -252,3 +252,34 @@ def test_a_session_round_open_past_its_expected_end(alice, receiver):
     at(2100)
     tick()
     assert types(receiver) == ["incident.opened", "incident.recovered"]
+
+
+def test_a_reminder_after_the_configured_time_while_the_incident_stays_open(alice, receiver):
+    rule("alice", "run_failed", [webhook_channel("alice", receiver.url)], remind_after=600)
+    job_id = alice.create("jobs", job_body())
+    run(alice, job_id, "fail", 0, 10)
+    for t in (20, 300, 600):
+        at(t)
+        tick()
+    assert types(receiver) == ["incident.opened"]
+    at(700)                                  # 600 s after the first notice
+    tick()
+    assert types(receiver) == ["incident.opened", "incident.reminder"]
+    at(1000)
+    tick()
+    assert len(receiver.deliveries) == 2     # the next one is due 600 s after this one
+    at(1400)
+    tick()
+    assert types(receiver)[-1] == "incident.reminder" and len(receiver.deliveries) == 3
+
+
+def test_a_failing_job_that_is_deleted_ends_its_incident(alice, receiver):
+    rule("alice", "run_failed", [webhook_channel("alice", receiver.url)])
+    job_id = alice.create("jobs", job_body())
+    run(alice, job_id, "fail", 0, 10)
+    at(20)
+    tick()
+    assert alice.delete(f"/v1/jobs/{job_id}").status_code == 204
+    at(100)
+    tick()
+    assert types(receiver) == ["incident.opened", "incident.recovered"]

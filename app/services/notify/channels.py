@@ -14,6 +14,7 @@ from ...extensions import db
 from ...models import Channel
 from ..errors import BadRequest, NotFound
 from ..scope import Scope
+from .fields import number
 
 KINDS = {"webhook": "Webhook (signed JSON)", "apprise": "Apprise URL (Slack, Teams, ntfy, ...)",
          "email": "Email (SMTP)"}
@@ -90,13 +91,8 @@ def _email(config: dict, errors: dict, stored: dict) -> dict:
     host = str(config.get("host") or "").strip()
     if not _HOST.match(host):
         errors["host"] = "the SMTP server's host name or address"
-    try:
-        port = int(config.get("port") or 0)
-        if not 1 <= port <= 65535:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors["port"] = "a port from 1 to 65535 (587 STARTTLS, 465 SSL, 25 none)"
-        port = 0
+    port = number(config, "port", 1, 65535, errors,
+                  reason="a port from 1 to 65535 (587 STARTTLS, 465 SSL, 25 none)")
     security = config.get("security") or "starttls"
     if security not in SECURITY:
         errors["security"] = f"one of {', '.join(SECURITY)}"

@@ -83,6 +83,23 @@ def apply_events(rules: list[Rule], live: Live, now: datetime) -> int:
     return len(events)
 
 
+def clear_deleted(rules: list[Rule], live: Live, now: datetime) -> None:
+    """An event rule's incident whose job or session was deleted since will see no success:
+    it clears (one indexed lookup per kind, over the open incidents only)."""
+    for kind, model in (("run_failed", Job), ("session_failed", Session)):
+        of_kind = [rule for rule in rules if rule.kind == kind and live.open[rule.pk]]
+        if not of_kind:
+            continue
+        id_column = getattr(model, model.ID_FIELD)
+        existing = set(db.session.execute(select(model.project_id, id_column).where(
+            model.project_id.in_({rule.project_id for rule in of_kind}),
+            id_column.in_({s for rule in of_kind for s in live.open[rule.pk]}))).all())
+        for rule in of_kind:
+            for subject in [s for s in live.open[rule.pk]
+                            if (rule.project_id, s) not in existing]:
+                live.clear(rule, subject, now)
+
+
 # --- clock rules -------------------------------------------------------------------------
 # Each kind reads all its rules' violations in one statement: one SELECT per rule (its
 # owner's index range, its own threshold and LIMIT), tagged with the rule, in a UNION ALL.

@@ -5,6 +5,7 @@ from ...extensions import db
 from ...models import Channel, Incident, Rule
 from ..errors import BadRequest, NotFound
 from ..scope import Scope
+from .fields import number
 
 DAY = 86400
 
@@ -31,16 +32,9 @@ def default_threshold(kind: str) -> int:
     return (KINDS.get(kind) or (None, None, 0))[2] or 0
 
 
-def _int(data: dict, name: str, low: int, high: int, errors: dict, default=0) -> int:
-    value = data.get(name, default)
-    if value in (None, ""):
-        value = default
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        errors[name] = f"a whole number of seconds from {low} to {high}"
-        return default
-    return value
+def _seconds(data: dict, name: str, low: int, high: int, errors: dict, default=0) -> int:
+    return number(data, name, low, high, errors, default,
+                  reason=f"a whole number of seconds from {low} to {high}")
 
 
 def check(scope: Scope, data: dict) -> dict:
@@ -53,19 +47,13 @@ def check(scope: Scope, data: dict) -> dict:
     if kind not in KINDS:
         errors["kind"] = f"one of {', '.join(KINDS)}"
     clock = kind in CLOCK_KINDS
-    threshold = _int(data, "threshold", MIN_THRESHOLD if clock else 0, 30 * DAY, errors,
+    threshold = _seconds(data, "threshold", MIN_THRESHOLD if clock else 0, 30 * DAY, errors,
                      default_threshold(kind) if clock else 0) if clock else 0
-    try:
-        factor = float(data.get("factor") or 3.0)
-        if not 1.0 <= factor <= 100.0:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors["factor"] = "a number from 1 to 100"
-        factor = 3.0
-    remind_after = _int(data, "remind_after", 0, 30 * DAY, errors)
+    factor = number(data, "factor", 1.0, 100.0, errors, 3.0, cast=float)
+    remind_after = _seconds(data, "remind_after", 0, 30 * DAY, errors)
     if 0 < remind_after < MIN_THRESHOLD:
         errors["remind_after"] = f"0 (no reminder) or at least {MIN_THRESHOLD} seconds"
-    group_seconds = _int(data, "group_seconds", 0, DAY, errors, 60)
+    group_seconds = _seconds(data, "group_seconds", 0, DAY, errors, 60)
     channel_ids = data.get("channel_ids") or []
     try:
         channel_ids = sorted({int(c) for c in channel_ids})

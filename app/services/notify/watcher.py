@@ -53,6 +53,7 @@ def evaluate() -> dict:
         live = incidents.Live(rules)
         stats["rules"] = len(rules)
         stats["events"] = incidents.apply_events(rules, live, now)
+        incidents.clear_deleted(rules, live, now)
         incidents.evaluate_clock_rules(rules, live, now)
         stats["notices"] = notices.build(rules, live, now)
         db.session.commit()
