@@ -153,7 +153,7 @@ soak: install-test
 
 # Scale-out (docs/cluster.md): three MariaDB Galera nodes, three gunicorn app servers and
 # HAProxy, all child processes on ports 20800-20843 and 23307-23339, in one temp dir.
-# `make cluster` keeps it up until Ctrl-C; `make cluster-proof` (opt-in, ~8 min) kills an
+# `make cluster` keeps it up until Ctrl-C; `make cluster-proof` (opt-in, ~12 min) kills an
 # app server and the writer node under 200 agents, races sessions across nodes, and
 # compares 3 app servers with 1.
 CLUSTER_PACKAGES := mariadb-server galera-4 rsync haproxy
