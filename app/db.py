@@ -160,6 +160,7 @@ def init_app(app):
     @app.after_request
     def commit(response):
         from .errors import error_response
+        from .services.errors import ServiceError
         if response.status_code >= 400:
             rollback()
             return response
@@ -171,6 +172,9 @@ def init_app(app):
             return response
         try:
             db.session.commit()
+        except ServiceError as error:  # a value refused at the last flush (stored_sizes)
+            db.session.rollback()
+            return error_response(error.status, error.title, error.description, error.errors)
         except IntegrityError:
             rollback()
             log.info("commit refused by a unique constraint", exc_info=True)

@@ -117,3 +117,19 @@ def test_a_session_status_that_fits_is_stored(alice):
     session_id = alice.create("sessions", {"schedule": {}})
     assert alice.patch(f"/v1/sessions/{session_id}", {"status": "s" * 16}).status_code == 200
     assert alice.get(f"/v1/sessions/{session_id}").get_json()["status"] == "s" * 16
+
+
+def test_a_value_left_for_the_commit_is_refused_there_too(app, client):
+    """A view that answers 200 with a change not yet flushed: the request's commit flushes
+    it, the same check refuses it, and the answer is that 400 (nothing stored)."""
+    from app.models import Session
+
+    def leave_pending():
+        row = Session(user_id="alice")
+        row.set_doc({"session_id": "pending", "status": "s" * 50})
+        db.session.add(row)  # no flush: the commit does it
+        return "ok"
+    app.add_url_rule("/v1/test-pending", "test_pending", leave_pending)
+    r = client.get("/v1/test-pending", headers={"X-User-Id": "alice"})
+    assert r.status_code == 400 and "sessions.status" in r.get_json()["description"]
+    assert owned_rows()["sessions"] == []
