@@ -74,7 +74,7 @@ def check_path_project():
     project_id = request.environ.get(PATH_PROJECT_KEY)
     if project_id is None:
         return
-    if not PROJECT_ID.match(project_id):
+    if not PROJECT_ID.fullmatch(project_id):
         raise BadRequest(f"Invalid project id in the path: {project_id[:64]!r} (1 to 255 "
                          "letters, digits, _ and -)", errors={"project_id": "invalid"})
     me = current_identity()

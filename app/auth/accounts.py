@@ -56,7 +56,7 @@ def create(username: str, password: str, is_admin: bool = False, user_id: str | 
     if user_id is not None and not OWNER_ID.fullmatch(user_id):
         raise BadRequest("An owner id is 1 to 255 letters, digits, _ and -",
                          errors={"user_id": "invalid"})
-    if project_id is not None and not OWNER_ID.match(project_id):
+    if project_id is not None and not OWNER_ID.fullmatch(project_id):
         raise BadRequest("A project id is 1 to 255 letters, digits, _ and -",
                          errors={"project_id": "invalid"})
     if find(username) is not None:

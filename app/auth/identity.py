@@ -46,7 +46,7 @@ def _project(default: str) -> str:
     refused later, when a v2 path names a project)."""
     project_id = (request.headers.get("X-Project-Id")
                   or request.headers.get("X-Tenant-Id") or "").strip()
-    return project_id if _ID.match(project_id) else default
+    return project_id if _ID.fullmatch(project_id) else default
 
 
 def _noauth() -> Identity | None:

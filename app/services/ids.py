@@ -13,6 +13,8 @@ CONTROL_CHARS = (r"\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u20
 #: a JSON-schema pattern: no control character anywhere
 NO_CONTROL = "^[^" + CONTROL_CHARS + "]*$"
 _CONTROL = re.compile("[" + CONTROL_CHARS + "]")
+#: where the app keeps a request's path values for check_path (WSGI environ)
+PATH_VALUES_KEY = "freezer.path_values"
 
 
 def has_control(value: str) -> bool:

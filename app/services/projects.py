@@ -25,7 +25,7 @@ def move_owner(user_id: str, project_id: str, with_account: bool = True) -> dict
     `with_account`, an account with that user id moves to the project too. Returns the
     number of rows moved per table."""
     from ..auth.accounts import OWNER_ID
-    if not OWNER_ID.match(project_id or ""):
+    if not OWNER_ID.fullmatch(project_id or ""):
         raise BadRequest("A project id is 1 to 255 letters, digits, _ and -",
                          errors={"project_id": "invalid"})
     for model in DOCUMENTS:

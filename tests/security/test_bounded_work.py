@@ -17,6 +17,9 @@ from tests.builders import freezer_action, job_body
 SEARCH_MAX = limits.DEFAULTS["SEARCH_MAX_ITEMS"]
 ACTIONS_MAX = limits.DEFAULTS["JOB_MAX_ACTIONS"]
 DOC_MAX = limits.DEFAULTS["DOCUMENT_MAX_BYTES"]
+# the same limits hold on both APIs (they live in the services): v1, and v2 in alice's
+# project (noauth: the caller's project is its user id)
+PREFIXES = ("/v1", "/v2/alice")
 
 
 def _refused(r, name):
@@ -37,8 +40,9 @@ def test_the_reviews_20000_item_search_is_refused_at_once(alice):
     alice.create("jobs", job_body())
     items = json.dumps([{"client_id": f"c{i}"} for i in range(20_000)])
     started = time.monotonic()
-    for path in ("/v1/jobs", "/v1/actions", "/v1/sessions", "/v1/backups", "/v1/clients"):
-        _refused(alice.get(path, {"match": [{"_all": items}]}), "SEARCH_MAX_ITEMS")
+    for prefix in PREFIXES:
+        for path in ("/jobs", "/actions", "/sessions", "/backups", "/clients"):
+            _refused(alice.get(prefix + path, {"match": [{"_all": items}]}), "SEARCH_MAX_ITEMS")
     assert time.monotonic() - started < 10
 
 
@@ -70,8 +74,9 @@ def test_the_reviews_jobs_with_many_actions_are_refused_naming_the_limit(alice, 
     before = owned_rows()
     body = job_body(actions=_actions(count))
     body["action_defaults"] = {"path_to_backup": "p" * 1000, "blob": "d" * 100_000}
-    for method, path in (("POST", "/v1/jobs"), ("POST", "/v1/jobs/many")):
-        _refused(alice.call(method, path, body), "JOB_MAX_ACTIONS")
+    for prefix in PREFIXES:
+        for method, path in (("POST", "/jobs"), ("POST", "/jobs/many")):
+            _refused(alice.call(method, prefix + path, body), "JOB_MAX_ACTIONS")
     assert owned_rows() == before
 
 
@@ -104,6 +109,8 @@ def test_action_defaults_copied_past_the_document_size_are_refused_before_copyin
 def test_no_document_is_stored_beyond_its_size_limit(alice, path, body):
     before = owned_rows()
     _refused(alice.post(path, body("x" * (DOC_MAX + 1))), "DOCUMENT_MAX_BYTES")
+    _refused(alice.post(path.replace("/v1", "/v2/alice"), body("x" * (DOC_MAX + 1))),
+             "DOCUMENT_MAX_BYTES")
     assert owned_rows() == before
     r = alice.post(path, body("x" * (DOC_MAX // 2)))
     assert r.status_code == 201, r.get_json()
