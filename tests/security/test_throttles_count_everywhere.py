@@ -1,10 +1,7 @@
 """Property 6: failed sign-ins and failed /v1 token checks are counted where every worker
 and host sees them (the database, by default, with no extra service). Proven in process
 with two apps (two workers' worth of engines) and for real with gunicorn and 2 workers."""
-import os
 import re
-import socket
-import subprocess
 import time
 
 import pytest
@@ -15,9 +12,7 @@ from app import create_app
 from app.extensions import db
 from app.models import AuthFailure
 from tests.builders import PASSWORD, api_token, csrf_token, operator, sign_in
-from tests.ops.conftest import BIN, ROOT, fresh_database, migrate, server_env
-
-PORTS = range(20400, 20420)  # secweb's own ports
+from .conftest import free_port, fresh_database, gunicorn, migrate, server_env
 
 
 @pytest.fixture
@@ -103,19 +98,10 @@ def test_another_storage_can_hold_the_counts(app, client, carol):
 
 # --- the review's request: 2 gunicorn workers, 10 wrong passwords in a minute -----------------
 
-def _free_port():
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"no free port in {PORTS}")
-
-
 @pytest.fixture(scope="module")
 def gunicorn_two_workers(tmp_path_factory):
+    """gunicorn.conf.py with 2 workers on a fresh database; the access log names the worker
+    (pid) that answered each request."""
     tmp_path = tmp_path_factory.mktemp("throttle")
     with fresh_database(tmp_path) as url:
         migrate(url)
@@ -124,33 +110,12 @@ def gunicorn_two_workers(tmp_path_factory):
             for name in ("u0", "u1", "u2", "u3", "u4"):
                 operator(name)
             db.engine.dispose()
-        port = _free_port()
-        log_path = tmp_path / "access.log"
-        log = open(tmp_path / "gunicorn.log", "w+")
-        proc = subprocess.Popen(
-            [os.path.join(BIN, "gunicorn"), "--config", "gunicorn.conf.py", "--workers", "2",
-             "--bind", f"127.0.0.1:{port}", "--access-logfile", str(log_path),
-             "--access-logformat", "%(p)s %(m)s %(U)s %(s)s", "wsgi:app"],
-            cwd=ROOT, env=server_env(url, AUTH_MODE="token"), stdout=log,
-            stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail("gunicorn did not start:\n" + log.read())
-                time.sleep(0.2)
-            yield base, log_path
-        finally:
-            from bench.fleet_server import stop_process
-            stop_process(proc)
-            log.close()
+        port, log_path = free_port(), tmp_path / "access.log"
+        with gunicorn(server_env(url, AUTH_MODE="token"), tmp_path / "gunicorn.sock",
+                      tmp_path / "gunicorn.log", workers=2,
+                      extra=("--bind", f"127.0.0.1:{port}", "--access-logfile", str(log_path),
+                             "--access-logformat", "%(p)s %(m)s %(U)s %(s)s")):
+            yield f"http://127.0.0.1:{port}", log_path
 
 
 def _workers_that_refused_or_failed(log_path, since: int) -> set[str]:
