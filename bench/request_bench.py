@@ -48,6 +48,10 @@ OPERATIONS = [
     ("jobs_list", "jobs list, limit 100", 0.12),
     ("backups_list", "backups list, limit 100", 0.12),
     ("status_patch", "status PATCH", 0.25),
+    # v2 (/v2/{project_id}/...): the 19.0.0 scheduler's poll and status PATCH, the same
+    # jobs as poll_20k and status_patch; the report gives the ratios to v1
+    ("poll_v2", "v2 agent poll, 20,000 jobs", 0.30),
+    ("status_patch_v2", "v2 status PATCH", 0.25),
     ("backup_post", "backup POST", 0.25),
     ("session_action", "session start+end", 0.25),
 ]
@@ -133,7 +137,7 @@ def load_backups(app, clients):
 
 def database(n_jobs, reuse, with_backups):
     """The database for n_jobs, loaded (or reused); returns its URL."""
-    name = f"freezer_bench_cost_{n_jobs}"
+    name = f"{os.environ.get('BENCH_DB_PREFIX', 'freezer_bench_cost')}_{n_jobs}"
     url = poll_bench.database_url(name)
     if reuse and _loaded(url, n_jobs):
         migrate(url)  # a no-op unless a migration landed since
@@ -232,6 +236,10 @@ def check_answers(base_url, tokens, ids):
     jobs = call("GET", "/v1/jobs/?limit=10&offset=0",
                 {"match": [{"client_id": client_id}], "match_not": [{"status": "completed"}]})
     assert len(jobs["jobs"]) == poll_bench.ACTIVE_PER_CLIENT, jobs
+    v2 = call("GET", f"/v2/{owner}/jobs/?limit=10&offset=0&all_projects=False",
+              {"match": [{"client_id": client_id}], "match_not": [{"status": "completed"}]})
+    assert [j["job_id"] for j in v2["jobs"]] == [j["job_id"] for j in jobs["jobs"]], v2
+    assert all(j["project_id"] == owner for j in v2["jobs"]), v2
     owner, job_id, _ = ids["jobs"][0]
     assert Http(base_url, tokens[owner])("GET", f"/v1/jobs/{job_id}")["job_id"] == job_id
     owner, backup_id = ids["backups"][0]
@@ -263,6 +271,12 @@ def scripts(tokens, small_tokens, ids, small_ids, sessions):
         "status_patch": ("get", [("PATCH", f"/v1/jobs/{j}", tokens[o],
                                   '{"job_schedule": {"status": "running"}}')
                                  for o, j, _ in ids["active"]]),
+        # each operator's project is its own (its user id), as `flask users create` makes it
+        "poll_v2": ("get", [("GET", f"/v2/{o}/jobs/?limit=10&offset=0&all_projects=False",
+                             tokens[o], poll_body % c) for o, c in ids["polled"]]),
+        "status_patch_v2": ("get", [("PATCH", f"/v2/{o}/jobs/{j}", tokens[o],
+                                     '{"job_schedule": {"status": "running"}}')
+                                    for o, j, _ in ids["active"]]),
         "backup_post": ("backup_post", [("POST", "/v1/backups/", tokens[o], host[c],
                                          by_owner[o][i % len(by_owner[o])])
                                         for i, (o, c) in enumerate(ids["polled"])]),
@@ -377,6 +391,11 @@ def report(res, args):
         flat = summary["poll_20k"]["p50_ms"] / summary["poll_1k"]["p50_ms"]
         print(f"\npoll p50 at 20,000 / at 1,000 jobs: {flat:.2f}x (goal <= 1.3x: "
               f"{'met' if flat <= 1.3 else 'NOT met'})")
+    for v2, v1 in (("poll_v2", "poll_20k"), ("status_patch_v2", "status_patch")):
+        if v2 in summary and v1 in summary:
+            ratio = summary[v2]["rps"] / summary[v1]["rps"]
+            print(f"{v2} / {v1} req/s: {ratio:.2f} (goal >= 0.90: "
+                  f"{'met' if ratio >= 0.9 else 'NOT met'})")
     rss = res["rss_mib"]
     print(f"per-worker RSS at the end: {rss} MiB (max {max(rss):.1f}; goal < 100: "
           f"{'met' if max(rss) < 100 else 'NOT met'})")
