@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from flask import current_app, g, request
 
 from ..services.errors import TooManyRequests, Unauthorized
-from ..services.scope import Scope, per_user
+from ..services.scope import PROJECT_ID, Scope, per_user
 
 _ID = re.compile(r"^[\w-]{1,255}$")
 
@@ -46,7 +46,7 @@ def _project(default: str) -> str:
     refused later, when a v2 path names a project)."""
     project_id = (request.headers.get("X-Project-Id")
                   or request.headers.get("X-Tenant-Id") or "").strip()
-    return project_id if _ID.fullmatch(project_id) else default
+    return project_id if PROJECT_ID.fullmatch(project_id) else default
 
 
 def _noauth() -> Identity | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import true
 
 # a project id as Keystone and our accounts make them (v2 paths, the dashboard's switch)
-PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,255}")  # fullmatch
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ def switch_project():
     if not current_user.is_admin:
         abort(403, "Only administrators may switch project")
     project_id = (request.form.get("project_id") or "").strip()
-    if project_id and not PROJECT_ID.match(project_id):
+    if project_id and not PROJECT_ID.fullmatch(project_id):
         flash("A project id is 1 to 255 letters, digits, _ and -", "error")
     elif project_id and project_id != current_user.project_id:
         session[PROJECT_KEY] = project_id

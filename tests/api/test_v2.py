@@ -178,7 +178,7 @@ def test_registering_again_through_v2_updates_the_client(ann):
     assert ann.post("/v1/clients/", client_body()).status_code == 409  # v1 as before
 
 
-@pytest.mark.parametrize("project", ["bad%20project", "a.b", "x" * 256, "%C3%A9"])
+@pytest.mark.parametrize("project", ["bad%20project", "a.b", "x" * 256, "%C3%A9", "team%0A"])
 def test_a_malformed_path_project_is_400(ann, project):
     r = ann.get(f"/v2/{project}/jobs/")
     assert r.status_code == 400 and r.get_json()["errors"] == {"project_id": "invalid"}
