@@ -1,6 +1,10 @@
-"""freezer-manage: the original's database command, on SQL.
+"""freezer-manage: the original's database command, on SQL, and moving data in and out.
 
     freezer-manage [-y] [-e] [--config-file PATH] db sync|update|remove|show|update-settings
+    freezer-manage export FILE [--project P]        the store as a JSON-lines file (store_file.py)
+    freezer-manage import FILE [--dry-run]           that file into this database
+    freezer-manage import --from URL [--token T] [--dry-run]   from a running Freezer API
+                                                     (source_import.py)
 
 Options go before `db`, as in the original. Exit status: 0 done, 1 failed (database
 unreachable, migration error), 2 wrong usage, 3 not confirmed (nothing was changed)."""
@@ -35,6 +39,26 @@ def build_parser() -> argparse.ArgumentParser:
                                   "remove: drop the tables (asks); show: tables and revision; "
                                   "update-settings: nothing to set on SQL.")
     db_parser.add_argument("command", choices=COMMANDS)
+    export_parser = groups.add_parser(
+        "export", help="write the store to a JSON-lines file",
+        description="Every document and account (password and token hashes), run history, "
+                    "settings, notification tables and audit trail, streamed to FILE "
+                    "(written beside it, then renamed: never half a file).")
+    export_parser.add_argument("file", metavar="FILE")
+    export_parser.add_argument("--project", metavar="PROJECT_ID",
+                               help="only this project's documents, accounts and tables")
+    import_parser = groups.add_parser(
+        "import", help="read a store file, or a running Freezer API, into this database",
+        description="FILE: a file of `freezer-manage export`, in one transaction (bad input "
+                    "writes nothing). --from URL: every client, action, job, session and "
+                    "backup through a Freezer API (v1 or v2), with --token / OS_TOKEN or "
+                    "Keystone credentials from OS_* variables. Rerunning either is safe.")
+    import_parser.add_argument("file", metavar="FILE", nargs="?")
+    import_parser.add_argument("--from", dest="source", metavar="URL",
+                               help="the Freezer API to read from (its root URL)")
+    import_parser.add_argument("--token", help="a token for the source (default OS_TOKEN)")
+    import_parser.add_argument("--dry-run", action="store_true",
+                               help="say what would change, write nothing")
     return parser
 
 
@@ -54,12 +78,17 @@ def main(argv=None) -> int:
         print(f"{PROG}: error: options go before `db`: {PROG} {' '.join(misplaced + rest)}\n"
               f"(you wrote: {PROG} {' '.join(argv)})", file=sys.stderr)
         return EXIT_USAGE
-    args = build_parser().parse_args(argv)  # exits 2 on bad usage
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 on bad usage
+    if args.group == "import" and (args.file is None) == (args.source is None):
+        parser.error("import takes a FILE or --from URL (one of them)")
     if args.config_file:
         if not os.path.isfile(args.config_file):
             print(f"{PROG}: error: no such config file: {args.config_file}", file=sys.stderr)
             return EXIT_USAGE
         os.environ["FREEZER_API_CONFIG"] = os.path.abspath(args.config_file)
+    if args.group != "db":
+        return run_transfer(args)
     if args.command == "update-settings":
         print("Nothing to set: update-settings pushed Elasticsearch index settings; "
               "the SQL database has none.")
@@ -104,6 +133,79 @@ def run(args) -> int:
             print(f"Removed {len(tables)} tables.")
         elif args.command == "show":
             show(engine)
+    return EXIT_OK
+
+
+def run_transfer(args) -> int:
+    """export / import: exit 0 done, 1 failed (nothing written by the failed step)."""
+    from .. import create_app
+    from ..extensions import db
+    from .store_file import StoreFileError
+
+    try:
+        app = create_app()
+        with app.app_context():
+            if args.group == "export":
+                return _export(db.engine, args)
+            if args.source:
+                from .source_import import run_source_import
+                return run_source_import(app, args)
+            return _import_file(db.engine, args)
+    except StoreFileError as exc:
+        print(f"{PROG}: {args.group} failed: {exc}; nothing was written.", file=sys.stderr)
+    except OSError as exc:
+        print(f"{PROG}: {args.group} failed: {exc}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - any failure is reported and exits 1
+        print(f"{PROG}: {args.group} failed: {_describe(exc)}; nothing was written.",
+              file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _newest_schema(engine) -> str:
+    from flask import current_app
+
+    from ..ops.health import expected_heads
+    from .store_file import StoreFileError
+    newest = ",".join(sorted(expected_heads(current_app)))
+    here = current_revision(engine)
+    if here != newest:
+        raise StoreFileError(f"the database is at revision {here} (newest: {newest}): "
+                             f"run `{PROG} db sync` first")
+    return newest
+
+
+def _export(engine, args) -> int:
+    from .store_file import export
+    schema = _newest_schema(engine)
+    target = os.path.abspath(args.file)
+    partial = f"{target}.partial"
+    try:
+        with open(partial, "w", encoding="utf-8") as out:
+            counts = export(engine, out, schema, project=args.project)
+        os.replace(partial, target)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+    summary = ", ".join(f"{name} {n}" for name, n in counts.items() if n)
+    print(f"Exported {sum(counts.values())} rows to {args.file} ({summary or 'empty store'}).")
+    return EXIT_OK
+
+
+def _import_file(engine, args) -> int:
+    from .store_file import import_lines
+    schema = _newest_schema(engine)
+    with open(args.file, encoding="utf-8") as lines, engine.connect() as conn:
+        with conn.begin() as transaction:
+            counts = import_lines(conn, lines, schema)
+            if args.dry_run:
+                transaction.rollback()
+    verb = "Would import" if args.dry_run else "Imported"
+    print(f"{verb} {args.file}:")
+    for name, c in counts.items():
+        print(f"  {name:<18} new {c['new']}, updated {c['updated']}, unchanged "
+              f"{c['unchanged']}, kept (newer here) {c['kept']}")
+    if not counts:
+        print("  (no rows)")
     return EXIT_OK
 
 
