@@ -25,11 +25,12 @@ from .. import clock
 from ..deferred import defer
 from ..extensions import db
 from ..models import Action, AuditEvent, Backup, Client, Job, Session
+from ..models.notify import Channel, Rule
 from ..ops.request_id import current_request_id
 
-#: the document models whose every delete is recorded, as "<kind>.delete"
-DOCUMENTS = {Action: "action", Backup: "backup", Client: "client", Job: "job",
-             Session: "session"}
+#: the models whose every delete is recorded, as "<kind>.delete"
+DELETES = {Action: "action", Backup: "backup", Client: "client", Job: "job",
+           Session: "session", Channel: "notify-channel", Rule: "notify-rule"}
 MAX_DETAIL = 2000
 
 
@@ -72,12 +73,13 @@ def record_after(event: str, target: str = "", actor: str | None = None, **detai
 
 def _record_deletes(session, _flush_context, _instances):
     for row in list(session.deleted):
-        kind = DOCUMENTS.get(type(row))
+        kind = DELETES.get(type(row))
         if kind is not None:
             detail = {"owner": row.user_id}
             if getattr(row, "project_id", None):
                 detail["project"] = row.project_id
-            session.add(AuditEvent(**_row(f"{kind}.delete", row.doc_id, detail, None)))
+            target = getattr(row, "doc_id", None) or str(row.pk)
+            session.add(AuditEvent(**_row(f"{kind}.delete", target, detail, None)))
 
 
 def _append_only(_mapper, _connection, _target):

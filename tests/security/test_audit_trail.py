@@ -210,3 +210,18 @@ def test_the_dashboard_page_shows_everyone_to_admins_and_their_own_to_others(app
     assert "job.delete" in everyone and "sign-in" in everyone
     assert "job.delete" not in admin.get("/audit?actor=root", headers=BROWSER).text
     assert "job.delete" in signed_in.get("/audit?actor=root", headers=BROWSER).text  # own only
+
+
+@pytest.mark.parametrize("app_config", [{"AUTH_MODE": "token", "NOTIFY_ALLOW_PRIVATE": True}])
+def test_deleting_a_notification_channel_is_recorded(ui):
+    from app.models.notify import Channel
+    r = ui.post("/notify/channels/new", {"name": "hook", "kind": "webhook",
+                                         "url": "http://127.0.0.1:9/hook", "secret": "s" * 16,
+                                         "security": "starttls"})
+    assert r.status_code == 302, r.text
+    [pk] = [c.pk for c in db.session.query(Channel).all()]
+    db.session.remove()
+    clear()
+    assert ui.post(f"/notify/channels/{pk}/delete").status_code == 302
+    assert [(e.event, e.target, e.actor) for e in events()] == [
+        ("notify-channel.delete", str(pk), "alice")]
