@@ -42,7 +42,7 @@ class Jobs(MethodView):
         if version.per_project and args["all_projects"]:
             scope = scope.across_projects()  # honoured for privileged callers only
         rows = documents.list_texts(Job, scope, search, args["limit"], args["offset"])
-        return listing("jobs", rows)
+        return listing("jobs", jobs.hide_foreign_pids(scope, rows))
 
     @both.doc(**doc(summary="Create a job", body="JobCreate",
                     responses={201: ("Created", id_answer("job_id")),
@@ -59,7 +59,7 @@ class JobItem(MethodView):
                                                   404: ("No such job", ERROR)}))
     def get(self, job_id):
         scope = current().scope()
-        return item(documents.read(Job, scope, job_id))
+        return item(jobs.hide_foreign_pids(scope, [documents.read(Job, scope, job_id)])[0])
 
     @both.doc(**doc(summary="Create or replace the job with this id", body="JobCreate",
                     responses={201: ("Stored", id_answer("job_id", True)), **PRECONDITION,

@@ -2,10 +2,11 @@
 import copy
 import uuid
 
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 
 from ..models import Client
 from .. import clock
+from ..extensions import db
 from . import documents
 from .errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from .merge import deep_merge
@@ -27,6 +28,21 @@ def visible(scope: Scope):
     if scope.per_project and scope.privileged:
         clause = or_(clause, Client.is_central.is_(True))
     return clause
+
+
+def foreign_central(scope: Scope, client_ids) -> set[str]:
+    """Which of these client ids are central clients of another project than the scope's
+    and not also clients of its own (index ix_clients_central)."""
+    if not client_ids:
+        return set()
+    central = set(db.session.scalars(select(Client.client_id).where(
+        Client.is_central.is_(True), Client.project_id != scope.project_id,
+        Client.client_id.in_(sorted(client_ids)))))
+    if not central:
+        return set()
+    own = set(db.session.scalars(select(Client.client_id).where(
+        Client.project_id == scope.project_id, Client.client_id.in_(sorted(central)))))
+    return central - own
 
 
 def find(scope: Scope, client_id: str, for_update: bool = False) -> Client | None:

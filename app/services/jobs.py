@@ -1,5 +1,6 @@
 """Jobs (freezer-v1.md §7): create, replace, patch, events, delete."""
 import copy
+import json
 import uuid
 
 from ..models import Job
@@ -163,3 +164,26 @@ def delete(scope: Scope, job_id: str, if_match=None) -> None:
     # failed If-Match raises after forget_job, and the request rolls its change back
     sessions.forget_job(scope, job_id)
     documents.delete(Job, scope, job_id, if_match)
+
+
+def hide_foreign_pids(scope: Scope, rows: list) -> list:
+    """No foreign `current_pid` is ever shown (DECISIONS.md): a job of this project whose
+    client is another project's central scheduler keeps that scheduler's process id to
+    itself, in v1 as in v2, unless the caller is privileged. Stored rows (documents.read/list_texts) in,
+    the same out; one query, and only when a returned job carries a current_pid."""
+    if scope.privileged:
+        return rows
+    marked = [i for i, row in enumerate(rows) if '"current_pid"' in row.text]
+    if not marked:
+        return rows
+    docs = {i: json.loads(rows[i].text) for i in marked}
+    client_ids = {d.get("client_id") for d in docs.values() if isinstance(d.get("client_id"), str)}
+    foreign = clients.foreign_central(scope, client_ids)
+    out = list(rows)
+    for i, doc in docs.items():
+        schedule = doc.get("job_schedule")
+        if doc.get("client_id") in foreign and isinstance(schedule, dict):
+            schedule.pop("current_pid", None)
+            out[i] = rows[i]._replace(text=json.dumps(doc, ensure_ascii=False,
+                                                      separators=(",", ":")))
+    return out

@@ -222,3 +222,21 @@ def test_home_document(ann):
     resources = json.loads(home.data)["resources"]
     assert resources["rel/jobs"]["href-template"] == "/v2/{project_id}/jobs/{job_id}"
     assert "PATCH" in resources["rel/backups"]["hints"]["allow"]
+
+
+def test_no_foreign_current_pid_is_shown(client, ann):
+    root = ApiUser(client, "root", project_id="ops", roles="admin")
+    created(root, "clients", dict(client_body("central_node", "central"), is_central=True),
+            "/v2/ops")
+    created(ann, "clients", client_body())
+    theirs = created(ann, "jobs", job_body(client_id="central_node"))
+    ours = created(ann, "jobs", job_body())
+    running = {"job_schedule": {"status": "running", "current_pid": 4242}}
+    for job_id in (theirs, ours):
+        assert root.patch(f"{P}/jobs/{job_id}", running).status_code == 200
+    listed = {j["job_id"]: j["job_schedule"] for j in ann.get(f"{P}/jobs/").get_json()["jobs"]}
+    assert "current_pid" not in listed[theirs] and listed[ours]["current_pid"] == 4242
+    assert "current_pid" not in ann.get(f"{P}/jobs/{theirs}").get_json()["job_schedule"]
+    assert root.get(f"{P}/jobs/{theirs}").get_json()["job_schedule"]["current_pid"] == 4242
+    assert "current_pid" not in ann.get(f"/v1/jobs/{theirs}").get_json()["job_schedule"]
+    assert ann.get(f"/v1/jobs/{ours}").get_json()["job_schedule"]["current_pid"] == 4242
