@@ -12,7 +12,7 @@ from .versioning import current
 
 @both.route("/actions")
 class Actions(MethodView):
-    @both.arguments(ListArgs, location="query")
+    @both.arguments(ListArgs(), location="query")  # an instance: not rebuilt per request
     @both.doc(**doc(summary="List the caller's actions",
                     responses={200: ("The page", envelope("actions", "Action")), **COMMON_ERRORS}))
     def get(self, args):

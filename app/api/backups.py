@@ -15,7 +15,7 @@ from .versioning import current
 
 @both.route("/backups")
 class Backups(MethodView):
-    @both.arguments(ListArgs, location="query")
+    @both.arguments(ListArgs(), location="query")  # an instance: not rebuilt per request
     @both.doc(**doc(summary="List the caller's backups",
                     description="Search with a JSON body (match, match_not, time_after, "
                                 "time_before) or the query filters; creation order.",

@@ -13,7 +13,7 @@ from .versioning import current
 
 @both.route("/clients")
 class Clients(MethodView):
-    @both.arguments(ListArgs, location="query")
+    @both.arguments(ListArgs(), location="query")  # an instance: not rebuilt per request
     @both.doc(**doc(summary="List the caller's clients",
                     responses={200: ("The page", envelope("clients", "Client")), **COMMON_ERRORS}))
     def get(self, args):

@@ -27,7 +27,7 @@ EVENT_ANSWER = {"type": "object", "required": ["result"],
 
 @both.route("/jobs")
 class Jobs(MethodView):
-    @both.arguments(JobListArgs, location="query")
+    @both.arguments(JobListArgs(), location="query")  # an instance: not rebuilt per request
     @both.doc(**doc(summary="List (poll) the caller's jobs",
                     description='Agents poll with the body {"match": [{"client_id": C}], '
                                 '"match_not": [{"status": "completed"}]}.',

@@ -32,7 +32,7 @@ ACTION_ANSWER = {"type": "object", "required": ["result", "session_tag"],
 
 @both.route("/sessions")
 class Sessions(MethodView):
-    @both.arguments(ListArgs, location="query")
+    @both.arguments(ListArgs(), location="query")  # an instance: not rebuilt per request
     @both.doc(**doc(summary="List the caller's sessions",
                     responses={200: ("The page", envelope("sessions", "Session")),
                                **COMMON_ERRORS}))

@@ -4,6 +4,7 @@
 client document back (DECISIONS.md, Clients)."""
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import or_, select, update
 
 from ..extensions import db
@@ -25,17 +26,34 @@ def polled_client_id(search) -> str | None:
     return None
 
 
+def _due() -> dict:
+    """Per worker: (scope, client) -> when its last_seen may next need a write. Until then
+    a poll reads nothing (a registration writes last_seen itself)."""
+    due = current_app.extensions.setdefault("freezer_last_seen_due", {})
+    if len(due) > 100_000:
+        due.clear()
+    return due
+
+
 def touch(scope: Scope, client_id: str) -> bool:
     """Record that the client was heard from. Reads first, and writes only when the stored
     time is a minute old, with a conditional UPDATE in its own short transaction: polling
     never turns into one write per poll, and two workers cannot both write (the WHERE
-    re-checks). Returns whether it wrote."""
+    re-checks). A worker that has read or written the time knows when it is next due and
+    reads nothing before. Returns whether it wrote."""
     now = clock.utcnow()
+    key = (scope.user_id, scope.project_id, scope.per_project, client_id)
+    due = _due()
+    if key in due and now < due[key]:
+        return False
     cutoff = now - RESOLUTION
     stmt = select(Client.last_seen).where(scope.where(Client), Client.client_id == client_id)
     seen = db.session.execute(stmt).first()
     if seen is None or (seen[0] is not None and seen[0] >= cutoff):
-        return False  # not registered, or seen within the last minute
+        # not registered (registering writes it), or seen within the last minute
+        due[key] = now + RESOLUTION if seen is None else seen[0] + RESOLUTION
+        return False
+    due[key] = now + RESOLUTION
     with db.engine.begin() as connection:
         written = connection.execute(
             update(Client)
