@@ -122,7 +122,7 @@ openapi: install
 
 # Per-request cost of every agent operation as a ratio to a hello-world Flask app under the
 # same gunicorn settings, in one run (bench/request_bench.py): MariaDB on 127.0.0.1:3306,
-# gunicorn on 20500-20502, wrk. Figures go to docs/performance.md. A few minutes.
+# gunicorn on free ports, wrk. Figures go to docs/performance.md. A few minutes.
 bench: install-test wrk
 	$(BIN)/python -m bench.request_bench $(BENCH_ARGS)
 

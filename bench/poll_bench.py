@@ -102,7 +102,7 @@ def load(app, n_jobs, users=(USER,)):
             client_id = f"proj_node{c:05d}.bench"
             owner = users[c % len(users)]
             clients.append((owner, client_id))
-            row = Client(user_id=owner)
+            row = Client(user_id=owner, project_id=owner)  # an operator's own project
             row.set_doc({"client": {"client_id": client_id, "hostname": f"node{c:05d}.bench",
                                     "uuid": uuid.uuid4().hex}, "user_id": owner})
             db.session.add(row)
@@ -111,7 +111,7 @@ def load(app, n_jobs, users=(USER,)):
             status = "scheduled" if j < ACTIVE_PER_CLIENT else "completed"
             for owner, client_id in clients:
                 job_id = uuid.uuid4().hex
-                row = Job(user_id=owner)
+                row = Job(user_id=owner, project_id=owner)
                 row.set_doc(job_doc(job_id, client_id, status, now, owner))
                 db.session.add(row)
                 if status != "completed":

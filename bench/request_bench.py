@@ -14,7 +14,9 @@ workers, psutil) and every worker's RSS at the end.
 usage:  make bench     or     .venv/bin/python -m bench.request_bench [--duration 4]
         [--rounds 3] [--connections 8] [--reuse] [--only job_get backup_get] [--json FILE]
 --reuse keeps the databases (freezer_bench_cost_*) for the next run and reuses them when
-present: loading 20,000 jobs and backups takes a minute. Ports 20500-20502 (BENCH_PORT).
+present: loading 20,000 jobs and backups takes a minute (without it, each run has databases
+of its own, dropped at the end). The gunicorns take free ports (BENCH_PORT=N: N, N+1, ...).
+--workers-alt "GUNICORN OPTIONS" also serves ours under those options, measured alike.
 """
 import argparse
 import contextlib
@@ -33,7 +35,22 @@ import psutil
 from bench import poll_bench
 from bench.fleet_server import Gunicorn, issue_tokens, migrate
 
-PORT = int(os.environ.get("BENCH_PORT", "20500"))  # hello, then one per database
+PORT = int(os.environ.get("BENCH_PORT", "0"))  # 0: free ports; else hello, then one per server
+
+
+def port(offset: int) -> int:
+    if PORT:
+        return PORT + offset
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def db_name(n_jobs: int, reuse: bool) -> str:
+    """Fixed names only when kept for reuse: two runs at once never drop each other's."""
+    prefix = os.environ.get("BENCH_DB_PREFIX", "freezer_bench_cost")
+    return f"{prefix}_{n_jobs}" + ("" if reuse else f"_{os.getpid()}")
 OWNERS = [f"bench-owner-{i}" for i in range(4)]
 BACKUPS_PER_CLIENT = 20
 SESSIONS = 50
@@ -51,6 +68,7 @@ OPERATIONS = [
     # v2 (/v2/{project_id}/...): the 19.0.0 scheduler's poll and status PATCH, the same
     # jobs as poll_20k and status_patch; the report gives the ratios to v1
     ("poll_v2", "v2 agent poll, 20,000 jobs", 0.30),
+    ("job_get_v2", "v2 job GET", 0.40),
     ("status_patch_v2", "v2 status PATCH", 0.25),
     ("backup_post", "backup POST", 0.25),
     ("session_action", "session start+end", 0.25),
@@ -123,7 +141,7 @@ def load_backups(app, clients):
                         "mode": "fs", "storage": "local", "engine_name": "tar",
                         "compression": "gzip", "consistency_checksum": uuid.uuid4().hex,
                         "path_to_backup": "/srv/data", "backup_size_uncompressed": 1 << 30}
-                row = Backup(user_id=owner)
+                row = Backup(user_id=owner, project_id=owner)
                 row.set_doc({"backup_id": f"/srv/backups_{host}_data_{meta['time_stamp']}_"
                                           f"{meta['curr_backup_level']}",
                              "user_id": owner, "user_name": owner, "backup_metadata": meta})
@@ -137,7 +155,7 @@ def load_backups(app, clients):
 
 def database(n_jobs, reuse, with_backups):
     """The database for n_jobs, loaded (or reused); returns its URL."""
-    name = f"{os.environ.get('BENCH_DB_PREFIX', 'freezer_bench_cost')}_{n_jobs}"
+    name = db_name(n_jobs, reuse)
     url = poll_bench.database_url(name)
     if reuse and _loaded(url, n_jobs):
         migrate(url)  # a no-op unless a migration landed since
@@ -274,6 +292,8 @@ def scripts(tokens, small_tokens, ids, small_ids, sessions):
         # each operator's project is its own (its user id), as `flask users create` makes it
         "poll_v2": ("get", [("GET", f"/v2/{o}/jobs/?limit=10&offset=0&all_projects=False",
                              tokens[o], poll_body % c) for o, c in ids["polled"]]),
+        "job_get_v2": ("get", [("GET", f"/v2/{o}/jobs/{j}", tokens[o], None)
+                               for o, j, _ in ids["jobs"]]),
         "status_patch_v2": ("get", [("PATCH", f"/v2/{o}/jobs/{j}", tokens[o],
                                      '{"job_schedule": {"status": "running"}}')
                                     for o, j, _ in ids["active"]]),
@@ -284,7 +304,6 @@ def scripts(tokens, small_tokens, ids, small_ids, sessions):
                                        for o, s, j in sessions]),
         "hello": ("get", [("GET", "/", "none", None)]),
     }
-    return spec
 
 
 # --- measuring ---------------------------------------------------------------------------
@@ -329,16 +348,27 @@ def run(args):
         def serve(port, url, app="wsgi:app", ready=300):
             return stack.enter_context(Gunicorn(url, port, None, os.path.join(
                 workdir, f"{port}.log"), app=app, ready_status=ready))
-        hello = serve(PORT, urls[20000], "bench.hello:app", 200)
-        big = serve(PORT + 1, urls[20000])
-        small = serve(PORT + 2, urls[1000])
+        hello = serve(port(0), urls[20000], "bench.hello:app", 200)
+        big = serve(port(1), urls[20000])
+        small = serve(port(2), urls[1000])
         check_answers(big.base_url, tokens, ids)
         sessions = make_sessions(big.base_url, tokens)
         spec = scripts(tokens, small_tokens, ids, small_ids, sessions)
         paths = {name: write_script(os.path.join(workdir, f"{name}.lua"), kind, entries)
                  for name, (kind, entries) in spec.items()}
         servers = {name: (small if name == "poll_1k" else big) for name, *_ in OPERATIONS}
-        chosen = [op for op in OPERATIONS if not args.only or op[0] in args.only]
+        operations = list(OPERATIONS)
+        if args.workers_alt:  # the same operations on a second server, other worker settings
+            alt = stack.enter_context(Gunicorn(urls[20000], port(3), None, os.path.join(
+                workdir, "alt.log"), env={"GUNICORN_CMD_ARGS": args.workers_alt}))
+            for name, label, goal in OPERATIONS:
+                if name != "poll_1k":
+                    operations.append((name + "_alt", f"{label} ({args.workers_alt})", goal))
+                    spec[name + "_alt"] = spec[name]
+                    paths[name + "_alt"] = paths[name]
+                    servers[name + "_alt"] = alt
+        chosen = [op for op in operations
+                  if not args.only or op[0].removesuffix("_alt") in args.only]
         for server, name in ((hello, "hello"), (big, "job_get"), (small, "poll_1k")):
             poll_bench.wrk(server.port, paths[name], 2, args.connections)  # warm-up
         rounds = {name: [] for name, *_ in chosen}
@@ -352,6 +382,8 @@ def run(args):
                 r = measure(servers[name], paths[name], args, kind, entries)
                 r["hello_rps"] = h["rps"]
                 r["ratio"] = r["rps"] / h["rps"]
+                # steadier under a loaded host: the CPU each request costs, hello's / ours
+                r["cpu_ratio"] = h["cpu_ms"] / r["cpu_ms"] if r["cpu_ms"] else 0.0
                 rounds[name].append(r)
                 print(f"round {round_no + 1} {name}: {r['rps']:.0f} req/s, hello "
                       f"{h['rps']:.0f}, ratio {r['ratio']:.3f}, {r['cpu_ms']:.2f} ms CPU/req",
@@ -374,24 +406,25 @@ def report(res, args):
           f"{med([h['cpu_ms'] for h in hello]):.2f} ms CPU/req, p50 "
           f"{med([h['p50_ms'] for h in hello]):.2f} ms\n")
     print("| operation | ours req/s | hello req/s | ours / hello | goal | p50 ms | p99 ms "
-          "| CPU ms/req | non-2xx |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| CPU ms/req | hello CPU / ours | non-2xx |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     summary = {}
     for name, label, goal in res["chosen"]:
         rs = res["rounds"][name]
         m = {k: med([r[k] for r in rs]) for k in ("rps", "hello_rps", "ratio", "p50_ms",
-                                                  "p99_ms", "cpu_ms")}
+                                                  "p99_ms", "cpu_ms", "cpu_ratio")}
         m["non_2xx"] = sum(r["non_2xx"] for r in rs)
         summary[name] = m
         mark = "met" if m["ratio"] >= goal else "NOT met"
         print(f"| {label} | {m['rps']:.0f} | {m['hello_rps']:.0f} | {m['ratio']:.3f} | "
               f">= {goal:.2f} {mark} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | "
-              f"{m['cpu_ms']:.2f} | {m['non_2xx']} |")
+              f"{m['cpu_ms']:.2f} | {m['cpu_ratio']:.3f} | {m['non_2xx']} |")
     if "poll_1k" in summary and "poll_20k" in summary:
         flat = summary["poll_20k"]["p50_ms"] / summary["poll_1k"]["p50_ms"]
         print(f"\npoll p50 at 20,000 / at 1,000 jobs: {flat:.2f}x (goal <= 1.3x: "
               f"{'met' if flat <= 1.3 else 'NOT met'})")
-    for v2, v1 in (("poll_v2", "poll_20k"), ("status_patch_v2", "status_patch")):
+    for v2, v1 in (("poll_v2", "poll_20k"), ("job_get_v2", "job_get"),
+                   ("status_patch_v2", "status_patch")):
         if v2 in summary and v1 in summary:
             # each against the hello of its own round: the load moves between rounds
             ratio = summary[v2]["ratio"] / summary[v1]["ratio"]
@@ -412,6 +445,9 @@ def main():
     parser.add_argument("--reuse", action="store_true",
                         help="keep the loaded databases for the next run, reuse them if there")
     parser.add_argument("--only", nargs="+", help="only these operations (names as in the script)")
+    parser.add_argument("--workers-alt", metavar="GUNICORN_ARGS",
+                        help='also measure ours under these gunicorn options, e.g. '
+                             '"--worker-class gthread --workers 2 --threads 4"')
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -421,7 +457,7 @@ def main():
     finally:
         if not args.reuse:
             for n in (1000, 20000):
-                poll_bench.drop_database(f"freezer_bench_cost_{n}")
+                poll_bench.drop_database(db_name(n, False))
     summary = report(res, args)
     if args.json:
         with open(args.json, "w") as fh:

@@ -1,6 +1,8 @@
 """Column types that behave the same on SQLite and MySQL/MariaDB."""
 import json
 
+import orjson
+
 from sqlalchemy import BigInteger, DateTime, Integer, String, Text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator
@@ -30,6 +32,15 @@ def Timestamp():
     return t
 
 
+def dumps(value) -> str:
+    """Compact JSON text of a document, keys in their order, non-ASCII as is: orjson (ten
+    times json's speed), or json for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 class JSONText(TypeDecorator):
     """A JSON document kept as text: key order and spelling survive exactly as written
     (MySQL's JSON type would reorder keys), and both engines' JSON functions read it."""
@@ -45,9 +56,9 @@ class JSONText(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return dumps(value)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return json.loads(value)
+        return json.loads(value)  # not orjson: it reads integers beyond 64 bits as floats
