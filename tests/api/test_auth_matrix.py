@@ -120,9 +120,9 @@ def test_every_route_refuses_missing_or_wrong_credentials(app, client, alice, al
                 "keystone headers": {"X-Identity-Status": "Confirmed", "X-User-Id": "alice"}}
     before = owned_rows()
     wrong = []
-    for rule, method in v1_routes(app):
+    for rule, method in v1_routes(app) + v1_routes(app, "/v2"):
         for query in ("", "?limit=0&offset=-1"):  # 401 comes before argument checks
-            path = url(rule, alice_docs) + query
+            path = url(rule, {**alice_docs, "project_id": "alice"}) + query
             for name, headers in attempts.items():
                 r = client.open(path, method=method, json=body_for(rule, method, alice_docs),
                                 headers={"Accept": "application/json", **headers})
