@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     import_parser.add_argument("--from", dest="source", metavar="URL",
                                help="the Freezer API to read from (its root URL)")
     import_parser.add_argument("--token", help="a token for the source (default OS_TOKEN)")
+    import_parser.add_argument("--api", choices=("v1", "v2"),
+                               help="read the source through this version (default: v2 when "
+                                    "its GET / lists it, else v1)")
     import_parser.add_argument("--dry-run", action="store_true",
                                help="say what would change, write nothing")
     return parser
