@@ -90,7 +90,7 @@ class ReplayOnConflict:
         for attempt in range(1, self.attempts + 1):
             env = dict(environ, **{"wsgi.input": io.BytesIO(body)})
             if attempt == self.attempts:  # the last answer goes out whatever it is
-                return self.wsgi_app(env, start_response)
+                return self._answered(environ, env, self.wsgi_app(env, start_response))
             sent, written = [], []
 
             def capture(status, headers, exc_info=None):
@@ -102,7 +102,7 @@ class ReplayOnConflict:
                 write = start_response(*sent)
                 for chunk in written:
                     write(chunk)
-                return result
+                return self._answered(environ, env, result)
             if hasattr(result, "close"):
                 result.close()
             log.info("[%s] %s %s lost a write conflict (attempt %d of %d); replaying it",
@@ -111,6 +111,13 @@ class ReplayOnConflict:
             # let the winner's commit land (and replicate) before reading again
             time.sleep(random.uniform(0.005, 0.02 * 2 ** attempt))
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _answered(environ, env, result):
+        """What the app put in the attempt's environ (the matched route for /metrics, the
+        identity...) is seen by the layers outside this one, as without a replay."""
+        environ.update((key, value) for key, value in env.items() if key != "wsgi.input")
+        return result
 
     def _body(self, environ) -> bytes | None:
         stream = environ.get("wsgi.input")
