@@ -18,15 +18,21 @@ def _nullable_string():
     return {"type": "string", "nullable": True}
 
 
-# Request bodies: what the server fills in itself is accepted and ignored, so it is
-# documented without constraints (a client sending any value there is not wrong).
-_IGNORED = {"description": "Ignored: the server sets this."}
+# Request bodies: what the server fills in itself may be sent (agents echo documents back
+# as fetched) and is ignored, but only after it passed its rule (validation.discard), so
+# it is documented with that rule.
+_IGNORED = "Ignored: the server sets this (a value sent must still pass this rule)."
 
 
 def _request(schema: dict, *ignored, optional=(), min_properties=False) -> dict:
     out = _without_required(schema, *ignored, *optional)
     for name in ignored:
-        out["properties"][name] = dict(_IGNORED)
+        # the ids, owner and version are checked before they are dropped; anything else
+        # ignored (a session's jobs on create) is dropped unread
+        checked = name.endswith("_id") or name == "_version"
+        rule = copy.deepcopy(out["properties"].get(name, {})) if checked else {}
+        out["properties"][name] = {**rule, "description": _IGNORED if checked else
+                                   "Ignored: the server sets this."}
     if min_properties:
         out["minProperties"] = 1  # an empty object answers 400 "Missing request body"
     return out
