@@ -4,8 +4,8 @@ projects, schedules, session members and tags and backup metadata kept.
 
 How a complete read is made of lists without a stable order (the original's Elasticsearch
 lists have none): each kind is listed page by page (limit/offset) until a short page, and
-the whole listing is repeated until a pass brings no id not seen before (at most
-MAX_PASSES); documents are deduplicated by id. Every source document is read before the
+the whole listing is repeated until two passes in a row bring no id not seen before (at
+most MAX_PASSES); documents are deduplicated by id. Every source document is read before the
 first write, and the writes are one transaction: a source failing halfway (unreachable,
 401, 500) writes nothing, and a rerun starts afresh. Matching: by id within the project;
 an equal document is left alone, a different one replaces ours (a new version). Documents
@@ -17,8 +17,9 @@ import sys
 import requests
 from werkzeug.exceptions import HTTPException
 
-PAGE = 100
-MAX_PASSES = 5
+PAGE = 1000  # few pages: fewer chances for a document to move between two of them
+MAX_PASSES = 10
+QUIET_PASSES = 2  # listings in a row that bring no new id before a kind counts as complete
 TIMEOUT = 30
 # kind, list key, path, model name, id field
 KINDS = (("clients", "clients", "client_id"), ("actions", "actions", "action_id"),
@@ -103,7 +104,7 @@ class Source:
 
     def read_all(self, kind, key, id_field):
         """Every document of a kind, by id: listed again until a pass finds nothing new."""
-        found = {}
+        found, quiet = {}, 0
         for _ in range(MAX_PASSES):
             before = len(found)
             offset = 0
@@ -117,7 +118,8 @@ class Source:
                 if len(page) < PAGE:
                     break
                 offset += PAGE
-            if len(found) == before:
+            quiet = quiet + 1 if len(found) == before else 0
+            if quiet == QUIET_PASSES:
                 return found
         return found
 
@@ -207,6 +209,8 @@ def _stored(kind, doc, version):
     defaults status available, is_central false, which our v2 view adds back) is not
     part of it."""
     doc = dict(doc)
+    if "project_id" in doc and doc["project_id"] is None:
+        del doc["project_id"]  # the original v1 writes null there; the project is a column here
     if version != "v2":
         return doc
     doc.pop("project_id", None)

@@ -43,6 +43,7 @@ def source(tmp_path):
     yield {"url": f"http://127.0.0.1:{server.server_port}", "token": token, "listed": listed,
            "job_id": job_id, "session_id": session_id, "app": app, "failing": failing}
     server.shutdown()
+    server.server_close()
 
 
 @pytest.mark.parametrize("api", ["v2", "v1"])
