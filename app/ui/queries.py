@@ -221,9 +221,10 @@ def sessions_page(scope: Scope, args: dict, limit: int, offset: int) -> Page:
 # --- overview -----------------------------------------------------------------------------
 
 def _stale_clause(scope: Scope, hours: int):
-    """Jobs meant to run (not stopped, removed or waiting on a stop), older than `hours`,
-    without a successful run that ended in the last `hours` (one index probe per job on
-    runs (project_id, job_id, result))."""
+    """Jobs meant to run (not stopped, removed or waiting on a stop) without a successful run
+    that ended in the last `hours` (one index probe per job on runs (project_id, job_id,
+    result)). A job younger than the window counts too: one that only ever failed, or never
+    ran, has not succeeded, and the overview says every other job has."""
     from sqlalchemy import and_, exists, or_
 
     from ..models.run import Run
@@ -232,7 +233,7 @@ def _stale_clause(scope: Scope, hours: int):
                                     Run.result == "success", Run.ended_at >= since)
     meant_to_run = and_(or_(Job.status.is_(None), Job.status.not_in(("stop", "removed"))),
                         or_(Job.event.is_(None), Job.event.not_in(("stop", "remove"))))
-    return and_(meant_to_run, Job.created_at < since, ~recent_success)
+    return and_(meant_to_run, ~recent_success)
 
 
 def stale_jobs(scope: Scope, hours: int, limit: int = 10):

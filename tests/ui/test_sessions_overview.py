@@ -83,3 +83,21 @@ def test_overview_attention_upcoming_and_stale(app, ui, alice):
 def test_overview_when_empty_says_what_to_do(ui):
     assert "Nothing is running" in ui.get("/").text
     assert "Compose a job" in ui.get("/overview/attention", htmx=True).text
+
+
+def test_overview_counts_a_young_job_that_only_failed(ui, alice):
+    """A job created an hour ago whose runs all failed has not succeeded in the last 48 h:
+    the overview counts it and never claims every job succeeded."""
+    done = alice.create("jobs", job_body(description="healthy"))
+    alice.patch(f"/v1/jobs/{done}", {"job_schedule": {"status": "running"}})
+    alice.patch(f"/v1/jobs/{done}", {"job_schedule": {"status": "completed", "result": "success"}})
+    young = alice.create("jobs", job_body(description="young and failing"))
+    for _ in range(2):
+        alice.patch(f"/v1/jobs/{young}", {"job_schedule": {"status": "running"}})
+        alice.patch(f"/v1/jobs/{young}", {"job_schedule": {"status": "completed", "result": "fail"}})
+    panel = ui.get("/overview/attention?stale_hours=48", htmx=True).text
+    assert '<a href="/jobs?stale=48"><span class="n">1</span>' in panel
+    assert "young and failing" in panel and "healthy" not in panel
+    assert "Every job meant to run has succeeded" not in panel
+    listed = ui.get("/jobs?stale=48").text
+    assert "young and failing" in listed and "healthy" not in listed
