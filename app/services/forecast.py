@@ -40,7 +40,7 @@ def inactive_reason(doc: dict) -> str | None:
     schedule = doc.get("job_schedule") if isinstance(doc.get("job_schedule"), dict) else {}
     status, event = schedule.get("status") or "", schedule.get("event") or ""
     if status == "completed":
-        return "the job has completed: it runs again only after a start event"
+        return "completed: no runs until started"
     if status == "removed":
         return "the job has been removed from its agent"
     if event == "start":
@@ -48,7 +48,7 @@ def inactive_reason(doc: dict) -> str | None:
     if event in STOPPING_EVENTS:
         return f"a {event} has been requested: the agent will not run the job again"
     if status == "stop":
-        return "the job is stopped: it runs again only after a start event"
+        return "stopped: no runs until started"
     return None
 
 
@@ -58,6 +58,20 @@ def _active_clause():
     not_stopping = (or_(Job.status.is_(None), Job.status != "stop")
                     & or_(Job.event.is_(None), Job.event.not_in(STOPPING_EVENTS)))
     return status_ok & or_(Job.event == "start", not_stopping)
+
+
+def awaits_poll(schedule: dict, now: datetime, tz=None) -> bool:
+    """An interval job whose grid starts when its agent picks it up (no start date ahead,
+    never run): its first run is at the agent's next poll, a moment nobody knows yet."""
+    if not isinstance(schedule, dict) or schedules.kind(schedule) != "interval":
+        return False
+    try:
+        return schedules.interval_anchor(schedule, now, tz or schedules.zone()) == now
+    except Exception:  # noqa: BLE001 - unreadable: trigger_for answers None elsewhere
+        return False
+
+
+AT_NEXT_POLL = "first run when the agent next polls, then on that interval"
 
 
 def job_forecast(doc: dict, count: int, now: datetime | None = None) -> dict:
@@ -81,6 +95,18 @@ def job_forecast(doc: dict, count: int, now: datetime | None = None) -> dict:
                               else "the schedule has ended")
     answer["reason"] = reason
     return answer
+
+
+def planned(doc: dict, count: int, now: datetime | None = None) -> tuple[list, str | None]:
+    """(the next `count` fire times, why there are none) as the dashboard states them: a
+    job waiting for its agent's next poll has no times (they would be this request's), only
+    the sentence saying so."""
+    now = schedules.utc_now(now)
+    schedule = doc.get("job_schedule") if isinstance(doc.get("job_schedule"), dict) else {}
+    if inactive_reason(doc) is None and awaits_poll(schedule, now):
+        return [], AT_NEXT_POLL
+    answer = job_forecast(doc, count, now)
+    return answer["forecast"], answer["reason"]
 
 
 class _FireTimes:
@@ -300,35 +326,40 @@ def _batches(scope, low, high, first_batch, low_inclusive=False):
         last, size = (rows[-1].next_run_at, rows[-1].pk), min(size * 4, 4000)
 
 
-def _rows(scope: Scope, now: datetime, until: datetime, first_batch: int):
+def _rows(scope: Scope, now: datetime, until: datetime, first_batch: int,
+          dated_only: bool = False):
     """(bound, row) for the jobs that may fire in [now, until], where no fire time of this
     row or of any row after it comes before `bound` (time, pk); None: read it in any case.
     1. rows whose next_run_at has passed (up to now): few, all read (and refreshed);
-    2. DUE_NOW rows, in pk order: each fires at now, so (now, pk) bounds them;
+    2. DUE_NOW rows, in pk order: each fires at now, so (now, pk) bounds them (left out
+       when `dated_only`: they fire at their agent's next poll, no known time);
     3. the rest in (next_run_at, pk) order: their stored time bounds them."""
     naive_now, naive_until = _naive(now), _naive(until)
     for row in _batches(scope, DUE_NOW, naive_now, _BATCH):
         yield None, row
-    for row in _batches(scope, DUE_NOW, DUE_NOW, first_batch, low_inclusive=True):
-        yield (now, row.pk), row
+    if not dated_only:
+        for row in _batches(scope, DUE_NOW, DUE_NOW, first_batch, low_inclusive=True):
+            yield (now, row.pk), row
     for row in _batches(scope, naive_now, naive_until, first_batch):
         yield (_aware(row.next_run_at), row.pk), row
 
 
 def upcoming_with_more(scope: Scope, hours: float, now: datetime | None = None,
-                       limit: int | None = None):
-    """([(fire time UTC, job row)] in time order, whether more fire times follow)."""
+                       limit: int | None = None, dated_only: bool = False):
+    """([(fire time UTC, job row)] in time order, whether more fire times follow).
+    `dated_only` (the dashboard) leaves out jobs that awaits_poll(): their "now" moves on
+    every request, an entry no scheduler will keep."""
     now = schedules.utc_now(now)
     until = now + timedelta(hours=hours)
     tz = schedules.zone()
     if not zone_in_step(tz):
         log.warning("jobs.next_run_at was computed in another SCHEDULE_TIMEZONE: forecasting "
                     "from every job's schedule until `flask jobs refresh-next-run` has run")
-        return _upcoming_by_scan(scope, now, until, tz, limit)
+        return _upcoming_by_scan(scope, now, until, tz, limit, dated_only)
     shared: dict[tuple, _FireTimes | None] = {}
     heap, out, stale = [], [], []
     naive_now = _naive(now)
-    rows = _rows(scope, now, until, (limit or _BATCH) + 1)
+    rows = _rows(scope, now, until, (limit or _BATCH) + 1, dated_only)
     pending = next(rows, None)
     while True:
         # Read rows until the earliest (time, pk) in hand comes before anything an unread
@@ -340,7 +371,7 @@ def upcoming_with_more(scope: Scope, hours: float, now: datetime | None = None,
                 new = next_run_at(row.doc, now, tz)
                 if new != row.next_run_at:  # DUE_NOW rows stay as they are
                     stale.append((row.pk, row.version, row.next_run_at, new))
-            stream = _times_of(row, shared, now, until, tz)
+            stream = _times_of(row, shared, now, until, tz, dated_only)
             first = next(stream, None)
             if first is not None:
                 heapq.heappush(heap, (first, row.pk, stream, row))
@@ -358,12 +389,14 @@ def upcoming_with_more(scope: Scope, hours: float, now: datetime | None = None,
     return out[:limit], len(out) > limit
 
 
-def _times_of(row, shared: dict, now, until, tz):
+def _times_of(row, shared: dict, now, until, tz, dated_only: bool = False):
     """The row's fire times in the window (an iterator), its trigger shared with every job
-    of the same schedule; nothing for a job that will not fire."""
+    of the same schedule; nothing for a job that will not fire (nor, when `dated_only`,
+    for one that fires at its agent's next poll)."""
     schedule = row.doc.get("job_schedule")
     if (not isinstance(schedule, dict) or schedules.kind(schedule) == "none"
-            or inactive_reason(row.doc) is not None):
+            or inactive_reason(row.doc) is not None
+            or (dated_only and awaits_poll(schedule, now, tz))):
         return iter(())
     key = _signature(schedule, now, tz)
     if key not in shared:
@@ -372,11 +405,11 @@ def _times_of(row, shared: dict, now, until, tz):
     return iter(shared[key]) if shared[key] is not None else iter(())
 
 
-def _upcoming_by_scan(scope: Scope, now, until, tz, limit):
+def _upcoming_by_scan(scope: Scope, now, until, tz, limit, dated_only=False):
     """Every active job's schedule expanded (no use of next_run_at): the answer while
     stored values were computed in another zone."""
     shared: dict[tuple, _FireTimes | None] = {}
-    streams = [_stream(_times_of(row, shared, now, until, tz), row)
+    streams = [_stream(_times_of(row, shared, now, until, tz, dated_only), row)
                for row in active_jobs(scope)]
     merged = heapq.merge(*streams, key=lambda entry: entry[:2])
     if limit is None:

@@ -8,7 +8,7 @@ from flask_login import login_required
 
 from ..models import Client, Job
 from ..services import clients as client_rules
-from ..services import documents, jobs, restores, runs, schedules
+from ..services import documents, forecast, jobs, restores, runs, schedules
 from ..services.errors import BadRequest, Unprocessable
 from . import blp, go, is_htmx, owner, page_args, queries, render
 from .forms import JobForm, choices, ScheduleEditForm, ScheduleForm, attach_service_error
@@ -229,8 +229,7 @@ def job_page(job_id):
         session = documents.find(Session, owner(), row.session_id)
     return render("jobs/page.html", **context,
                   described=schedules.describe(context["schedule"]),
-                  next_runs=schedules.next_runs(context["schedule"], 5)
-                  if context["live"] or not (context["schedule"].get("status") or "") else [],
+                  **_planned(row.doc),
                   runs=[runs.view(r) for r in history], older_runs=older,
                   backups=queries.backups_page(owner(), {"job_id": job_id}, 10, 0),
                   session=session, summary=_summary)
@@ -268,15 +267,31 @@ def job_delete(job_id):
 
 # --- schedules ----------------------------------------------------------------------------
 
-def preview_context(schedule_form) -> dict:
-    """The next five runs of the schedule being typed, or the error beside its field."""
+def _planned(doc: dict) -> dict:
+    """The next runs the job page shows, or why there are none (stopped, at next poll)."""
+    times, reason = forecast.planned(doc, 5)
+    return {"next_runs": times, "no_runs_reason": None if times else reason}
+
+
+def _with_schedule(doc: dict | None, schedule: dict) -> dict:
+    """The job as it would be with `schedule` (its status and event kept, as saving does)."""
+    doc = doc or {}
+    kept = {k: v for k, v in (doc.get("job_schedule") or {}).items()
+            if not k.startswith("schedule_")}
+    return {**doc, "job_schedule": {**kept, **schedule}}
+
+
+def preview_context(schedule_form, doc: dict | None = None) -> dict:
+    """The next five runs of the schedule being typed for the job `doc` (none when it is
+    stopped or completed: the reason instead), or the error beside its field."""
     schedule = schedule_form.schedule()
     try:
         schedules.validate_schedule(schedule, "job_schedule")
     except BadRequest as error:
         attach_job_error(None, error, schedule_form)
         return {"preview_error": error.description, "runs_preview": [], "sform": schedule_form}
-    return {"preview_error": None, "runs_preview": schedules.next_runs(schedule, 5),
+    times, reason = forecast.planned(_with_schedule(doc, schedule), 5)
+    return {"preview_error": None, "runs_preview": times, "no_runs_reason": reason,
             "described": schedules.describe(schedule), "sform": schedule_form}
 
 
@@ -285,7 +300,9 @@ def preview_context(schedule_form) -> dict:
 def schedule_preview():
     prefix = request.args.get("prefix", "schedule-")
     form = ScheduleForm(formdata=request.args, prefix=prefix if prefix.endswith("-") else "")
-    return render("jobs/_preview.html", "jobs/_preview.html", **preview_context(form))
+    job_id = request.args.get("job_id")  # the schedule editor of a saved job
+    doc = documents.get(Job, owner(), job_id).doc if job_id else None
+    return render("jobs/_preview.html", "jobs/_preview.html", **preview_context(form, doc))
 
 
 @blp.route("/jobs/<job_id>/schedule", methods=["GET", "POST"])
@@ -298,10 +315,7 @@ def job_schedule(job_id):
         form = ScheduleEditForm(formdata=None)
         form.schedule.form.fill(row.doc.get("job_schedule") or {})
     if request.method == "POST" and form.validate():
-        doc = copy.deepcopy(row.doc)
-        kept = {k: v for k, v in (doc.get("job_schedule") or {}).items()
-                if not k.startswith("schedule_")}
-        doc["job_schedule"] = {**kept, **form.schedule.form.schedule()}
+        doc = _with_schedule(copy.deepcopy(row.doc), form.schedule.form.schedule())
         try:
             schedules.validate_schedule(doc["job_schedule"], "job_schedule")
             jobs.replace(owner(), job_id, doc)
@@ -311,4 +325,4 @@ def job_schedule(job_id):
             attach_job_error(form, error, form.schedule.form)
     status = 400 if request.method == "POST" else 200
     return render("jobs/schedule.html", status=status, form=form, job=row,
-                  **preview_context(form.schedule.form))
+                  **preview_context(form.schedule.form, row.doc))

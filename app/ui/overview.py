@@ -46,9 +46,11 @@ def attention():
     me = owner()
     context = _thresholds()
     stale_count, stale = queries.stale_jobs(me, context["stale_hours"])
-    upcoming, more_upcoming = forecast.upcoming_with_more(me, UPCOMING_HOURS, limit=10)
+    upcoming, more_upcoming = forecast.upcoming_with_more(me, UPCOMING_HOURS, limit=10,
+                                                          dated_only=True)
     return render("overview/attention.html", "overview/_attention.html", upcoming=upcoming,
-                  more_upcoming=more_upcoming, stale_count=stale_count, stale=stale, **context)
+                  more_upcoming=more_upcoming, at_next_poll=queries.count_awaiting_poll(me),
+                  stale_count=stale_count, stale=stale, **context)
 
 
 # `/` itself belongs to app/api/versions.py, which hands browsers to this view; the rule here
@@ -61,8 +63,9 @@ blp.add_url_rule("/", "overview", overview, build_only=True)
 def upcoming():
     hours = request.args.get("hours", UPCOMING_HOURS, type=int) or UPCOMING_HOURS
     hours = max(1, min(hours, 24 * 31))
-    entries, more = forecast.upcoming_with_more(owner(), hours, limit=200)
-    return render("overview/upcoming.html", entries=entries, more=more, hours=hours)
+    entries, more = forecast.upcoming_with_more(owner(), hours, limit=200, dated_only=True)
+    return render("overview/upcoming.html", entries=entries, more=more, hours=hours,
+                  at_next_poll=queries.count_awaiting_poll(owner()))
 
 
 @blp.route("/project", methods=["POST"])

@@ -242,6 +242,14 @@ def stale_jobs(scope: Scope, hours: int, limit: int = 10):
     return count, list(db.session.scalars(base.order_by(Job.pk.desc()).limit(limit)))
 
 
+def count_awaiting_poll(scope: Scope) -> int:
+    """Interval jobs that first run when their agent next polls (forecast.DUE_NOW): the
+    forecast lists no time for them (an index probe on (owner, next_run_at))."""
+    from ..services.forecast import DUE_NOW
+    return db.session.scalar(select(func.count()).select_from(Job).where(
+        scope.where(Job), Job.next_run_at == DUE_NOW))
+
+
 def running_jobs(scope: Scope, limit: int = 10):
     return list(db.session.scalars(select(Job).where(scope.where(Job),
                                                      Job.status == "running")
