@@ -2,7 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, current_app, flash, redirect, render_template, request,
-                   url_for)
+                   session, url_for)
 from flask_login import current_user, login_required
 
 from ..redirects import safe_target
@@ -85,27 +85,43 @@ def logout():
 @bp.route("/tokens", methods=["GET", "POST"], endpoint="tokens")
 @login_required
 def tokens_page():
+    """Creating a token answers with a redirect (a reload cannot make a second one); the
+    new plaintext waits in the session for that one GET, which takes it out."""
     form = TokenForm()
-    new_token = None
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                row, new_token = tokens.issue(current_user, form.label.data)
+                _row, plaintext = tokens.issue(current_user, form.label.data)
             except ServiceError as exc:
                 form.label.errors = [exc.description]
                 status = 400
             else:
-                form = TokenForm(formdata=None)
+                session[NEW_TOKEN_KEY] = plaintext
+                return redirect(url_for("auth.tokens"), 303)
         else:
             status = 400
-    return render_template("auth/tokens.html", form=form, new_token=new_token,
+    return render_template("auth/tokens.html", form=form,
+                           new_token=session.pop(NEW_TOKEN_KEY, None) if status == 200 else None,
                            tokens=tokens.list_for(current_user)), status
 
 
-@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+NEW_TOKEN_KEY = "new_api_token"
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke_token(token_id):
+    """GET asks (naming the token and what revoking does), POST revokes."""
+    if request.method == "GET":
+        row = next((t for t in tokens.list_for(current_user) if t.id == token_id), None)
+        if row is None or row.revoked_at is not None:
+            return redirect(url_for("auth.tokens"))
+        return render_template("confirm.html", form=ConfirmForm(), title="Revoke this token?",
+                               what=f"Token “{row.label or row.id}”",
+                               warning="Every agent or script using it gets 401 from now on; "
+                                       "this cannot be undone.",
+                               confirm_label="Yes, revoke", cancel=url_for("auth.tokens"))
     row = tokens.revoke(token_id, owner=current_user)
     flash(f"Token {row.label or row.id} is revoked: agents using it now get 401.", "info")
     return redirect(url_for("auth.tokens"))

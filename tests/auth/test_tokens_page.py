@@ -12,6 +12,8 @@ from tests.builders import ApiUser, api_token, csrf_token, operator, sign_in
 def create(client, label):
     page = client.get("/auth/tokens")
     r = client.post("/auth/tokens", data={"label": label, "csrf_token": csrf_token(page.text)})
+    assert r.status_code == 303 and r.headers["Location"] == "/auth/tokens"  # redirect after POST
+    r = client.get("/auth/tokens")
     assert r.status_code == 200
     return r, re.search(r'<output id="new-token">([^<]+)</output>', r.text).group(1)
 
@@ -77,3 +79,32 @@ def test_a_too_long_label_is_refused(signed_in):
                                              "csrf_token": csrf_token(page.text)})
     assert r.status_code == 400
     assert db.session.scalar(select(ApiToken)) is None
+
+
+def test_reloading_after_creating_a_token_makes_no_second_one(app, signed_in):
+    """The browser reloads the page it was redirected to: a GET, which shows no token."""
+    app.config["AUTH_MODE"] = "token"
+    _, token = create(signed_in, "once")
+    again = signed_in.get("/auth/tokens")  # the reload
+    assert token not in again.text and "shown only once" not in again.text
+    assert len(db.session.scalars(select(ApiToken)).all()) == 1
+    db.session.rollback()
+
+
+def test_revoke_asks_first_naming_the_token(app, signed_in):
+    app.config["AUTH_MODE"] = "token"
+    _, token = create(signed_in, "build server")
+    token_id = db.session.scalar(select(ApiToken.id))
+    db.session.rollback()
+    page = signed_in.get("/auth/tokens").text
+    assert f'href="/auth/tokens/{token_id}/revoke">Revoke…</a>' in page
+    ask = signed_in.get(f"/auth/tokens/{token_id}/revoke")
+    assert ask.status_code == 200 and "Revoke this token?" in ask.text
+    assert "build server" in ask.text and "gets 401" in ask.text and "Yes, revoke" in ask.text
+    assert db.session.scalar(select(ApiToken.revoked_at)) is None  # asking revoked nothing
+    db.session.rollback()
+    app.config["AUTH_MODE"] = "token"
+    assert app.test_client().get("/v1/jobs", headers={"X-Auth-Token": token}).status_code == 200
+    r = signed_in.post(f"/auth/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(ask.text)})
+    assert r.status_code == 302
+    assert app.test_client().get("/v1/jobs", headers={"X-Auth-Token": token}).status_code == 401

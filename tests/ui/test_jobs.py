@@ -181,3 +181,22 @@ def test_the_job_pages_older_runs_link_continues_where_the_page_ended(ui, alice)
     times = re.findall(r"<td>(2026-11-27 \d\d:\d\d:\d\d UTC)</td><td>2026", older)
     assert times == ["2026-11-27 00:01:00 UTC", "2026-11-27 00:00:00 UTC"]
     assert "Older runs" not in older
+
+
+def test_a_filter_applied_by_a_link_shows_in_the_controls_and_survives(ui, alice):
+    """The overview links to /jobs?failed_within=24: the filter form shows it, so the next
+    change (it submits the whole form) keeps it."""
+    page = ui.get("/jobs?failed_within=24&stale=48").text
+    assert 'name="failed_within" min="1" value="24"' in page
+    assert 'name="stale" min="1" value="48"' in page
+    start = page.index('id="job-filters"')
+    form = page[start:page.index("</form>", start)]
+    assert 'name="failed_within"' in form and 'name="stale"' in form
+
+
+def test_completed_is_not_shown_green_beside_fail(app):
+    with open(f"{app.static_folder}/app.css", encoding="utf-8") as served:
+        css = served.read()
+    green = next(line for line in css.splitlines() if "#1e8a4c" in line)
+    assert ".badge.completed" not in green and ".badge.success" in green
+    assert ".badge.completed {" in css
