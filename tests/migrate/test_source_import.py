@@ -50,7 +50,7 @@ def source(tmp_path):
 def test_every_document_arrives_and_a_rerun_changes_nothing(app, client, database_url, source,
                                                             api):
     env = {"OS_PROJECT_ID": "proj-e"}
-    r = manage(database_url, "import", "--from", source["url"], "--token", source["token"],
+    r = manage(database_url, "import", "--from", source["url"], f"--token={source['token']}",
                "--api", api, **env)
     assert f"Freezer API {api}" in r.stdout
     assert r.returncode == 0, r.stderr
@@ -60,14 +60,14 @@ def test_every_document_arrives_and_a_rerun_changes_nothing(app, client, databas
     for kind, docs in source["listed"].items():
         ours = here.get(f"/v1/{kind}?limit=100").get_json()[kind]
         assert sorted(map(repr, ours)) == sorted(map(repr, docs)), kind
-    again = manage(database_url, "import", "--from", source["url"], "--token",
-                   source["token"], "--api", api, **env)
+    again = manage(database_url, "import", "--from", source["url"],
+                   f"--token={source['token']}", "--api", api, **env)
     assert again.returncode == 0, again.stderr
     assert "new 1" not in again.stdout and "updated 1" not in again.stdout, again.stdout
 
 
 def test_dry_run_writes_nothing(app, client, database_url, source):
-    r = manage(database_url, "import", "--from", source["url"], "--token", source["token"],
+    r = manage(database_url, "import", "--from", source["url"], f"--token={source['token']}",
                "--dry-run", OS_PROJECT_ID="proj-e")
     assert r.returncode == 0, r.stderr
     assert "Would import" in r.stdout and "jobs      new 1" in r.stdout
@@ -86,13 +86,13 @@ def test_wrong_token_and_unreachable_source_fail_clearly(app, client, database_u
 def test_a_source_failing_halfway_writes_nothing_and_a_rerun_completes(app, client, database_url,
                                                                       source):
     source["failing"].add("/sessions")  # clients, actions and jobs read, then a 500
-    r = manage(database_url, "import", "--from", source["url"], "--token", source["token"],
+    r = manage(database_url, "import", "--from", source["url"], f"--token={source['token']}",
                OS_PROJECT_ID="proj-e")
     assert r.returncode == 1 and "answered 500" in r.stderr, r.stderr
     here = ApiUser(client, "erin", project_id="proj-e")
     assert here.get("/v1/jobs").get_json()["jobs"] == []
     source["failing"].clear()
-    r = manage(database_url, "import", "--from", source["url"], "--token", source["token"],
+    r = manage(database_url, "import", "--from", source["url"], f"--token={source['token']}",
                OS_PROJECT_ID="proj-e")
     assert r.returncode == 0, r.stderr
     assert len(here.get("/v1/sessions").get_json()["sessions"]) == 1
