@@ -302,6 +302,8 @@ def attach_service_error(form, error, prefix: str = "") -> None:
 
 class ScheduleEditForm(FlaskForm):
     schedule = FormField(ScheduleForm)
+    # the document version the editor was filled from: a save from a stale tab is refused
+    version = HiddenField()
 
 
 class SessionForm(FlaskForm):

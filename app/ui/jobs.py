@@ -9,7 +9,7 @@ from flask_login import login_required
 from ..models import Client, Job
 from ..services import clients as client_rules
 from ..services import documents, forecast, jobs, restores, runs, schedules
-from ..services.errors import BadRequest, Unprocessable
+from ..services.errors import BadRequest, PreconditionFailed, Unprocessable
 from . import blp, go, is_htmx, owner, page_args, queries, render
 from .forms import JobForm, choices, ScheduleEditForm, ScheduleForm, attach_service_error
 
@@ -312,17 +312,30 @@ def job_schedule(job_id):
     if request.method == "POST":
         form = ScheduleEditForm()
     else:
-        form = ScheduleEditForm(formdata=None)
-        form.schedule.form.fill(row.doc.get("job_schedule") or {})
+        form = _current_schedule_form(row)
+    stale = None
     if request.method == "POST" and form.validate():
         doc = _with_schedule(copy.deepcopy(row.doc), form.schedule.form.schedule())
         try:
             schedules.validate_schedule(doc["job_schedule"], "job_schedule")
-            jobs.replace(owner(), job_id, doc)
+            jobs.replace(owner(), job_id, doc, if_match=f'"{form.version.data or ""}"')
             flash("Schedule saved.", "success")
             return go(url_for("ui.job_page", job_id=job_id))
+        except PreconditionFailed:
+            # saved elsewhere since this editor was filled: show what is stored now
+            stale = (f"Not saved: this job was changed elsewhere (it is now at version "
+                     f"{row.version}) after this editor was opened. Below is its current "
+                     "schedule; make your change again and save.")
+            form = _current_schedule_form(row)
         except (BadRequest, Unprocessable) as error:
             attach_job_error(form, error, form.schedule.form)
-    status = 400 if request.method == "POST" else 200
-    return render("jobs/schedule.html", status=status, form=form, job=row,
+    status = (409 if stale else 400) if request.method == "POST" else 200
+    return render("jobs/schedule.html", status=status, form=form, job=row, stale=stale,
                   **preview_context(form.schedule.form, row.doc))
+
+
+def _current_schedule_form(row: Job) -> ScheduleEditForm:
+    form = ScheduleEditForm(formdata=None)
+    form.schedule.form.fill(row.doc.get("job_schedule") or {})
+    form.version.data = str(row.version)
+    return form

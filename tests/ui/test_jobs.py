@@ -137,13 +137,14 @@ def test_schedule_editor_replaces_the_schedule(ui, alice):
     page = ui.get(f"/jobs/{job_id}/schedule").text
     assert 'value="cron" checked' in page or 'checked value="cron"' in page or \
         re.search(r'<input[^>]*checked[^>]*value="cron"|<input[^>]*value="cron"[^>]*checked', page)
-    r = ui.post(f"/jobs/{job_id}/schedule", {"schedule-kind": "interval",
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    r = ui.post(f"/jobs/{job_id}/schedule", {"schedule-kind": "interval", "version": version,
                                              "schedule-schedule_interval": "6 hours"})
     assert r.status_code == 302
     schedule = alice.get(f"/v1/jobs/{job_id}").get_json()["job_schedule"]
     assert schedule["schedule_interval"] == "6 hours"
     assert "schedule_hour" not in schedule and "schedule_minute" not in schedule
-    r = ui.post(f"/jobs/{job_id}/schedule", {"schedule-kind": "interval",
+    r = ui.post(f"/jobs/{job_id}/schedule", {"schedule-kind": "interval", "version": "2",
                                              "schedule-schedule_interval": "0 seconds"})
     assert r.status_code == 400 and 'id="schedule-schedule_interval-error"' in r.text
 
@@ -200,3 +201,23 @@ def test_completed_is_not_shown_green_beside_fail(app):
     green = next(line for line in css.splitlines() if "#1e8a4c" in line)
     assert ".badge.completed" not in green and ".badge.success" in green
     assert ".badge.completed {" in css
+
+
+def test_a_stale_schedule_save_is_refused_with_the_current_values(ui, alice):
+    """Two tabs open the editor; the first saves; the second's save is refused, shows the
+    schedule the first saved and says why, and stores nothing."""
+    job_id = alice.create("jobs", job_body(description="two tabs"))
+    editor = ui.get(f"/jobs/{job_id}/schedule").text
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', editor)
+    assert version, "the editor carries the document's version"
+    first = {"version": version.group(1), "schedule-kind": "interval",
+             "schedule-schedule_interval": "6 hours"}
+    assert ui.post(f"/jobs/{job_id}/schedule", first).status_code == 302
+    second = {"version": version.group(1), "schedule-kind": "interval",
+              "schedule-schedule_interval": "2 days"}
+    r = ui.post(f"/jobs/{job_id}/schedule", second)
+    assert r.status_code == 409
+    assert "Not saved: this job was changed elsewhere" in r.text
+    assert 'value="6 hours"' in r.text and 'value="2 days"' not in r.text
+    stored = alice.get(f"/v1/jobs/{job_id}").get_json()["job_schedule"]
+    assert stored["schedule_interval"] == "6 hours"
