@@ -1,18 +1,9 @@
 """freezer-manage export / import FILE: the store moves between engines intact."""
 import json
 
-from sqlalchemy import create_engine, text
+from tests.ops.conftest import count
 
 from .conftest import fill, manage
-
-
-def _count(url, table):
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
-    finally:
-        engine.dispose()
 
 
 def test_export_import_on_the_other_engine_and_export_again_is_identical(
@@ -36,11 +27,11 @@ def test_export_import_on_the_other_engine_and_export_again_is_identical(
     assert second.read_text().splitlines() == first.read_text().splitlines()
 
     # a rerun changes nothing and duplicates nothing
-    jobs = _count(other_database, "jobs")
+    jobs = count(other_database, "jobs")
     r = manage(other_database, "import", str(first))
     assert r.returncode == 0, r.stderr
     assert "new 0, updated 0" in r.stdout and "new 1" not in r.stdout
-    assert _count(other_database, "jobs") == jobs == 2
+    assert count(other_database, "jobs") == jobs == 2
 
 
 def test_the_moved_store_answers_the_same_documents(app, client, database_url,
@@ -117,8 +108,8 @@ def test_bad_files_write_nothing_and_say_why(app, client, database_url, other_da
         assert "nothing was written" in r.stderr, (name, r.stderr)
         if message:
             assert message in r.stderr, (name, r.stderr)
-        assert _count(other_database, "jobs") == 0, name
-        assert _count(other_database, "users") == 0, name
+        assert count(other_database, "jobs") == 0, name
+        assert count(other_database, "users") == 0, name
     r = manage(other_database, "import", str(tmp_path / "missing.jsonl"))
     assert r.returncode == 1 and "No such file" in r.stderr
 

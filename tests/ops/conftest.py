@@ -98,3 +98,13 @@ def wait_until_serving(url: str, proc, log, seconds: float = 120) -> None:
             log.seek(0)
             pytest.fail(f"nothing served {url}:\n{log.read()}")
         time.sleep(0.3)
+
+
+def count(url, table):
+    """Rows in a table of the database at url (its own engine, disposed after)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
+    finally:
+        engine.dispose()

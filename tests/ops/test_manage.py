@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from tests.builders import ApiUser, client_body, job_body
 
-from .conftest import BIN, ROOT, app_on, migrate, run, server_env
+from .conftest import BIN, ROOT, app_on, count, migrate, run, server_env
 
 MANAGE = os.path.join(BIN, "freezer-manage")
 
@@ -27,15 +27,6 @@ def tables(url):
     engine = create_engine(url)
     try:
         return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
-
-
-def count(url, table):
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
     finally:
         engine.dispose()
 
