@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from ..redirects import safe_target
 from ..services.errors import ServiceError
 from .. import audit
-from . import accounts, sessions, throttle, tokens
+from . import accounts, sealed, sessions, throttle, tokens
 from .forms import ConfirmForm, LoginForm, TokenForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -86,7 +86,7 @@ def logout():
 @login_required
 def tokens_page():
     """Creating a token answers with a redirect (a reload cannot make a second one); the
-    new plaintext waits in the session for that one GET, which takes it out."""
+    new plaintext waits, sealed (app/auth/sealed.py), in the session for that one GET."""
     form = TokenForm()
     status = 200
     if request.method == "POST":
@@ -97,12 +97,12 @@ def tokens_page():
                 form.label.errors = [exc.description]
                 status = 400
             else:
-                session[NEW_TOKEN_KEY] = plaintext
+                session[NEW_TOKEN_KEY] = sealed.seal(plaintext)
                 return redirect(url_for("auth.tokens"), 303)
         else:
             status = 400
     return render_template("auth/tokens.html", form=form,
-                           new_token=session.pop(NEW_TOKEN_KEY, None) if status == 200 else None,
+                           new_token=sealed.unseal(session.pop(NEW_TOKEN_KEY, None)) if status == 200 else None,
                            tokens=tokens.list_for(current_user)), status
 
 

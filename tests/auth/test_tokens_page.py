@@ -108,3 +108,40 @@ def test_revoke_asks_first_naming_the_token(app, signed_in):
     r = signed_in.post(f"/auth/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(ask.text)})
     assert r.status_code == 302
     assert app.test_client().get("/v1/jobs", headers={"X-Auth-Token": token}).status_code == 401
+
+
+def test_the_plaintext_never_travels_readable_in_the_cookie(app, signed_in):
+    """Between the POST and its redirect's GET the session cookie holds the new token sealed:
+    decoding the (signed, not encrypted) cookie shows no trace of it."""
+    import base64
+    import zlib
+    from app.auth.sealed import unseal
+    page = signed_in.get("/auth/tokens")
+    signed_in.post("/auth/tokens", data={"label": "node1", "csrf_token": csrf_token(page.text)})
+    cookie = signed_in.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    compressed, payload = cookie.startswith("."), cookie.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    session_json = (zlib.decompress(raw) if compressed else raw).decode()
+    r = signed_in.get("/auth/tokens")
+    token = re.search(r'<output id="new-token">([^<]+)</output>', r.text).group(1)
+    assert token not in session_json
+    assert unseal("a" + session_json) is None  # a tampered or foreign value shows nothing
+
+
+def test_a_sealed_token_is_readable_only_for_a_few_minutes(app):
+    from app import clock
+    from app.auth import sealed
+    start = clock.epoch()
+    try:
+        with app.test_request_context():
+            clock.freeze(start)
+            value = sealed.seal("t0ken")
+            clock.freeze(start + sealed.READABLE_SECONDS - 5)
+            assert sealed.unseal(value) == "t0ken"
+            clock.freeze(start + sealed.READABLE_SECONDS + 5)
+            assert sealed.unseal(value) is None
+            clock.freeze(start)
+            app.secret_key = "another key entirely, at least 32 characters long"
+            assert sealed.unseal(value) is None
+    finally:
+        clock.freeze(None)
