@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 from ..redirects import safe_target
 from ..services.errors import ServiceError
 from .. import audit
-from . import accounts, sealed, sessions, throttle, tokens
-from .forms import ConfirmForm, LoginForm, TokenForm
+from . import accounts, passwords, sealed, sessions, throttle, tokens
+from .forms import ConfirmForm, LoginForm, PasswordForm, TokenForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -125,3 +125,35 @@ def revoke_token(token_id):
     row = tokens.revoke(token_id, owner=current_user)
     flash(f"Token {row.label or row.id} is revoked: agents using it now get 401.", "info")
     return redirect(url_for("auth.tokens"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """The operator's own password. Every other dashboard session of theirs ends; this one
+    stays. A wrong current password counts as a failed sign-in (same throttle)."""
+    form = PasswordForm()
+    if request.method == "GET":
+        return render_template("auth/password.html", form=form)
+    counters = [throttle.Counter("login-user", f"{request.remote_addr or ''}|"
+                                 f"{current_user.username.lower()}", "LOGIN_LIMIT_PER_USER")]
+    wait = throttle.retry_after(counters)
+    if wait is not None:
+        form.current.errors = [THROTTLED]
+        return render_template("auth/password.html", form=form), 429, {"Retry-After": str(wait)}
+    if not form.validate_on_submit():
+        return render_template("auth/password.html", form=form), 400
+    if not passwords.verify(current_user.password_hash, form.current.data):
+        throttle.failed(counters)
+        audit.record_after("account.password.failed", current_user.username)
+        form.current.errors = ["This is not your current password."]
+        return render_template("auth/password.html", form=form), 400
+    try:
+        accounts.set_password(current_user.username, form.new.data,
+                              keep_session_row_id=current_user.session_row_id)
+    except ServiceError as exc:
+        form.new.errors = [exc.description]
+        return render_template("auth/password.html", form=form), 400
+    flash("Your password is changed; your other dashboard sessions are signed out. "
+          "API tokens are not affected.", "info")
+    return redirect(url_for("auth.change_password"), 303)
