@@ -211,6 +211,15 @@ def changed(old: dict | None, new: dict | None) -> bool:
     return any(old.get(key) != new.get(key) for key in SCHEDULE_KEYS)
 
 
+def replaced(stored: dict | None, schedule: dict | None) -> dict:
+    """A job_schedule whose schedule_* keys are exactly `schedule`'s: the stored ones are
+    dropped (a kept interval would win over a new cron), its event, status, result and
+    times kept."""
+    stored = stored if isinstance(stored, dict) else {}
+    kept = {k: v for k, v in stored.items() if k not in SCHEDULE_KEYS}
+    return {**kept, **(schedule if isinstance(schedule, dict) else {})}
+
+
 # --- fire times --------------------------------------------------------------------------
 
 def _aware_utc(value: datetime) -> datetime:

@@ -194,9 +194,14 @@ def _entry(job: Job) -> dict:
     return entry
 
 
-def add_job(scope: Scope, session_id: str, job_id: str, if_match=None) -> None:
+def add_job(scope: Scope, session_id: str, job_id: str, if_match=None,
+            replace_schedule: bool = False) -> Job:
     """PUT /v1/sessions/{sid}/jobs/{jid} (§8.7): the session lists the job; the job takes
-    the session's id, tag and schedule. A job moved from another session leaves it."""
+    the session's id, tag and schedule. A job moved from another session leaves it.
+
+    On the wire the session's schedule keys are merged into the job's (§8.7), so a job's
+    own other keys stay (its interval wins over the session's cron). The dashboard passes
+    `replace_schedule`: the job's schedule becomes exactly the session's."""
     others = _listing_sessions(scope, job_id) | {_job_session_id(scope, job_id) or ""}
     others.discard("")
     others.discard(session_id)
@@ -217,10 +222,36 @@ def add_job(scope: Scope, session_id: str, job_id: str, if_match=None) -> None:
     doc["jobs"][job_id] = _entry(job)
     documents.write(session, doc)
     schedule = doc.get("schedule") if isinstance(doc.get("schedule"), dict) else {}
-    documents.write(job, deep_merge(job.doc, {"session_id": session_id,
-                                              "session_tag": _int(doc.get("session_tag"), 0),
-                                              "job_schedule": schedule}))
+    joined = deep_merge(job.doc, {"session_id": session_id,
+                                  "session_tag": _int(doc.get("session_tag"), 0),
+                                  "job_schedule": schedule})
+    if replace_schedule:
+        joined["job_schedule"] = schedules.replaced(job.doc.get("job_schedule"), schedule)
+    documents.write(job, joined)
     audit.record("session.add-job", session_id, owner=scope.user_id, project=scope.project_id, job=job_id)
+    return job
+
+
+def edit(scope: Scope, session_id: str, changes: dict, if_match=None) -> Session:
+    """The dashboard's session editor: description, hold-off and schedule replaced (not
+    merged: a new cron must not keep an old interval), under If-Match; every member job's
+    schedule becomes the new one, so the session's schedule stays what its jobs follow.
+    Locks: the session, then its jobs in primary-key order."""
+    row = documents.get(Session, scope, session_id, for_update=True)
+    documents.check_if_match(row, if_match)
+    doc = copy.deepcopy(row.doc)
+    doc.update(changes)
+    replace(scope, session_id, doc)  # validates; keeps the membership
+    schedule = row.doc.get("schedule") if isinstance(row.doc.get("schedule"), dict) else {}
+    members = db.session.scalars(
+        documents.locked(select(Job).where(scope.where(Job), Job.session_id == session_id)
+                         .order_by(Job.pk))).all()
+    for job in members:
+        if (job.doc.get("job_schedule") or {}) != schedules.replaced(
+                job.doc.get("job_schedule"), schedule):
+            documents.write(job, {**job.doc, "job_schedule": schedules.replaced(
+                job.doc.get("job_schedule"), schedule)})
+    return row
 
 
 def remove_job(scope: Scope, session_id: str, job_id: str, if_match=None) -> None:

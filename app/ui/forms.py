@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from ..services.schemas import SUPPORTED
+from .versions import version_field
 
 # freezer_action keys the action form edits, and which of them matter per action and mode
 # (freezer-v1.md §6, §9.3); any other key of an action is kept under "other options".
@@ -302,8 +303,7 @@ def attach_service_error(form, error, prefix: str = "") -> None:
 
 class ScheduleEditForm(FlaskForm):
     schedule = FormField(ScheduleForm)
-    # the document version the editor was filled from: a save from a stale tab is refused
-    version = HiddenField()
+    version = version_field()  # a save from a stale tab is refused (app/ui/versions.py)
 
 
 class SessionForm(FlaskForm):
@@ -311,3 +311,10 @@ class SessionForm(FlaskForm):
     hold_off = IntegerField("Hold-off (seconds a round stays open to late agents)",
                             default=30, validators=[Optional(), NumberRange(min=0)])
     schedule = FormField(ScheduleForm)
+    version = version_field()  # the editor's: a save from a stale tab is refused
+
+    def fill(self, doc: dict) -> None:
+        self.description.data = doc.get("description") or ""
+        hold_off = doc.get("hold_off")
+        self.hold_off.data = hold_off if isinstance(hold_off, int) else None
+        self.schedule.form.fill(doc.get("schedule") or {})

@@ -10,7 +10,7 @@ from ..models import Client, Job
 from ..services import clients as client_rules
 from ..services import documents, forecast, jobs, restores, runs, schedules
 from ..services.errors import BadRequest, PreconditionFailed, Unprocessable
-from . import blp, go, is_htmx, owner, page_args, queries, render
+from . import blp, go, is_htmx, owner, page_args, queries, render, versions
 from .forms import JobForm, choices, ScheduleEditForm, ScheduleForm, attach_service_error
 
 EVENTS = ("start", "stop", "abort")
@@ -318,14 +318,12 @@ def job_schedule(job_id):
         doc = _with_schedule(copy.deepcopy(row.doc), form.schedule.form.schedule())
         try:
             schedules.validate_schedule(doc["job_schedule"], "job_schedule")
-            jobs.replace(owner(), job_id, doc, if_match=f'"{form.version.data or ""}"')
+            jobs.replace(owner(), job_id, doc, if_match=versions.if_match(form))
             flash("Schedule saved.", "success")
             return go(url_for("ui.job_page", job_id=job_id))
         except PreconditionFailed:
             # saved elsewhere since this editor was filled: show what is stored now
-            stale = (f"Not saved: this job was changed elsewhere (it is now at version "
-                     f"{row.version}) after this editor was opened. Below is its current "
-                     "schedule; make your change again and save.")
+            stale = versions.stale_message("job", row)
             form = _current_schedule_form(row)
         except (BadRequest, Unprocessable) as error:
             attach_job_error(form, error, form.schedule.form)
@@ -337,5 +335,5 @@ def job_schedule(job_id):
 def _current_schedule_form(row: Job) -> ScheduleEditForm:
     form = ScheduleEditForm(formdata=None)
     form.schedule.form.fill(row.doc.get("job_schedule") or {})
-    form.version.data = str(row.version)
+    versions.remember(form, row)
     return form

@@ -211,6 +211,15 @@ def library(scope: Scope, limit: int = 500) -> list:
                                    .order_by(Action.pk.desc()).limit(limit)))
 
 
+def sessions_by_id(scope: Scope, session_ids) -> dict:
+    session_ids = sorted(session_ids)[:500]
+    if not session_ids:
+        return {}
+    rows = db.session.scalars(select(Session).where(scope.where(Session),
+                                                    Session.session_id.in_(session_ids)))
+    return {row.session_id: row for row in rows}
+
+
 def sessions_page(scope: Scope, args: dict, limit: int, offset: int) -> Page:
     stmt = select(Session).where(scope.where(Session))
     if args.get("status"):
