@@ -31,8 +31,37 @@ def is_live(job: Job) -> bool:
 def jobs_list():
     limit, offset = page_args()
     page = queries.jobs_page(owner(), request.args, limit, offset)
+    # one page of rows, each read from its own document and columns: no query per row
     return render("jobs/list.html", "jobs/_table.html", page=page, args=request.args,
-                  clients=queries.all_clients(owner()))
+                  rows=[list_row(job) for job in page.items],
+                  clients=queries.all_clients(owner()),
+                  sessions=queries.all_sessions(owner()))
+
+
+def last_run(job: Job) -> dict | None:
+    """The job's last finished run as {"result", "at"}: its document's result and end time
+    while they stand, else the latest of the stored last success and failure (a start
+    request clears the document's result, the columns keep it); None: it never ran."""
+    schedule = job.doc.get("job_schedule") or {}
+    result, ended = schedule.get("result") or "", schedule.get("time_ended")
+    if result and isinstance(ended, int) and not isinstance(ended, bool) and ended > 0:
+        return {"result": result, "at": ended}
+    seen = [(at, name) for at, name in ((job.last_success_at, "success"),
+                                        (job.last_failure_at, "fail")) if at is not None]
+    if not seen:
+        return None
+    at, name = max(seen)
+    return {"result": name, "at": at}
+
+
+def list_row(job: Job) -> dict:
+    """What a row of the jobs list says of one job beside its status: the schedule in
+    words, the last run and the next run (or why there is none, as the job page says)."""
+    schedule = job.doc.get("job_schedule") or {}
+    times, reason = forecast.planned(job.doc, 1)
+    return {"job": job, "schedule": schedules.describe(schedule), "last": last_run(job),
+            "next": times[0] if times else None, "no_next": None if times else reason,
+            "running": schedule.get("status") == "running"}
 
 
 # --- composer -----------------------------------------------------------------------------

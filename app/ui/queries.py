@@ -115,6 +115,12 @@ def jobs_by_id(scope: Scope, job_ids) -> dict:
     return {row.job_id: row for row in rows}
 
 
+def all_sessions(scope: Scope, limit: int = 200) -> list:
+    """The sessions a selection of jobs may be added to (the jobs list's bulk bar)."""
+    return list(db.session.scalars(select(Session).where(scope.where(Session))
+                                   .order_by(Session.pk.desc()).limit(limit)))
+
+
 # --- backups ------------------------------------------------------------------------------
 
 def backups_page(scope: Scope, args: dict, limit: int, offset: int) -> Page:
