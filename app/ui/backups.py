@@ -2,7 +2,7 @@
 restore it onto any client as a stopped restore job."""
 from datetime import datetime, timezone
 
-from flask import flash, request, url_for
+from flask import current_app, flash, request, url_for
 from flask_login import login_required
 
 from ..models import Backup
@@ -77,20 +77,24 @@ def backup_delete():
 @blp.route("/backups/restore", methods=["GET", "POST"])
 @login_required
 def backup_restore():
+    """Nothing is preselected: the operator picks the host and types the path. Only the
+    clients able to run the restore are offered; the others are listed with the reason."""
     row = _backup()
     form = RestoreForm(backup_id=row.backup_id)
-    clients = queries.all_clients(owner())
-    form.client_id.choices = choices([("", "(pick a client)")] + \
-        [(c.client_id, f"{c.hostname or c.client_id} ({c.client_id})") for c in clients])
+    silent_before = queries.silent_since(current_app.config.get("DASHBOARD_SILENT_MINUTES", 60))
+    found = restores.candidates(owner(), row, silent_before)
+    offered = [c.client for c in found if c.reason is None]
+    form.client_id.choices = choices([("", "(pick the host to restore on)")] + \
+        [(c.client_id, f"{c.hostname or c.client_id} ({c.client_id})") for c in offered])
     if request.method == "GET":
-        same_host = next((c.client_id for c in clients if c.hostname == row.hostname), "")
-        form.client_id.data = request.args.get("client_id", same_host)
-        meta = row.doc.get("backup_metadata") or {}
-        form.restore_abs_path.data = meta.get("path_to_backup") or meta.get("fs_real_path") or ""
+        form.client_id.data = ""
+        form.restore_abs_path.data = ""
     elif form.validate():
         try:
             job = restores.create_restore_job(owner(), row.backup_id, form.client_id.data,
-                                              form.restore_abs_path.data)
+                                              form.restore_abs_path.data,
+                                              overwrite=bool(form.overwrite.data),
+                                              silent_before=silent_before)
             if form.start_now.data:
                 jobs.send_event(owner(), job.job_id, {"start": None})
             flash("Restore job created" + (" and started." if form.start_now.data else
@@ -98,6 +102,10 @@ def backup_restore():
             return go(url_for("ui.job_page", job_id=job.job_id))
         except (BadRequest, Unprocessable) as error:
             attach_service_error(form, error)
+    chosen = next((c for c in offered if c.client_id == form.client_id.data), None)
     status = 400 if request.method == "POST" else 200
     return render("backups/restore.html", status=status, form=form, backup=row,
-                  clients=clients)
+                  offered=offered, refused=[c for c in found if c.reason],
+                  original=restores.original_path(row),
+                  in_place=restores.in_place(row, chosen, form.restore_abs_path.data or ""),
+                  silent_minutes=current_app.config.get("DASHBOARD_SILENT_MINUTES", 60))

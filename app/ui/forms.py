@@ -282,6 +282,8 @@ class RestoreForm(FlaskForm):
     client_id = SelectField("Restore on client", validators=[InputRequired("pick a client")])
     restore_abs_path = StringField("Restore to (absolute path)",
                                    validators=[InputRequired("say where to restore")])
+    # an in-place restore (its own host, the path it was taken from) needs this ticked
+    overwrite = BooleanField("Yes, overwrite the live data at this path on this host")
     start_now = BooleanField("Start now (otherwise the restore job is saved stopped)")
 
     def validate_restore_abs_path(self, field):

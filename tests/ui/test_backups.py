@@ -81,3 +81,56 @@ def test_restore_onto_another_client_creates_a_stopped_job(ui, alice):
 
 def test_empty_state_says_what_to_do(ui):
     assert "compose a backup job" in ui.get("/backups").text
+
+
+def _restore_page(ui, alice, **clients):
+    ids = _load(alice)
+    for client_id, body in clients.items():
+        alice.post("/v1/clients/", body)
+    return ids, "/backups/restore?id=" + quote(ids["node12"], safe="")
+
+
+def test_restore_preselects_neither_host_nor_path(ui, alice):
+    _ids, url = _restore_page(ui, alice, a=client_body("proj_node1", "node1"),
+                              b=client_body("proj_spare", "spare"))
+    page = ui.get(url).text
+    assert "nothing is chosen for you" in page
+    assert not re.search(r'<option[^>]*selected[^>]*value="proj_|<option[^>]*value="proj_[^"]*"[^>]*selected', page)
+    assert re.search(r'name="restore_abs_path" [^>]*value=""', page)
+    assert "Backed up from /srv/data" in page
+
+
+def test_restoring_in_place_needs_an_explicit_confirmation(ui, alice):
+    ids, url = _restore_page(ui, alice, a=client_body("proj_node1", "node1"))
+    in_place = {"backup_id": ids["node12"], "client_id": "proj_node1",
+                "restore_abs_path": "/srv/data/"}
+    r = ui.post(url, in_place)
+    assert r.status_code == 400
+    assert "restores over the live /srv/data/ on node1" in r.text
+    assert 'id="overwrite-error"' in r.text
+    assert alice.get("/v1/jobs").get_json()["jobs"] == []
+    r = ui.post(url, {**in_place, "overwrite": "y"})
+    assert r.status_code == 302
+    [job] = alice.get("/v1/jobs").get_json()["jobs"]
+    assert job["job_actions"][0]["freezer_action"]["restore_abs_path"] == "/srv/data/"
+    # elsewhere on the same host needs no confirmation
+    assert ui.post(url, {**in_place, "restore_abs_path": "/srv/data.restored"}).status_code == 302
+
+
+def test_only_clients_able_to_run_the_restore_are_offered(ui, alice, app):
+    from app import clock
+    _ids, url = _restore_page(
+        ui, alice, a=client_body("proj_node1", "node1"),
+        b=client_body("proj_db", "dbhost", supported_modes=["mysql"]))
+    app.config["DASHBOARD_SILENT_MINUTES"] = 10
+    clock.freeze(clock.now() + 30 * 60)  # both go silent; one polls again
+    alice.post("/v1/clients/", client_body("proj_fresh", "fresh"))
+    page = ui.get(url).text
+    offered = re.findall(r'<option value="(proj_\w+)"', page)
+    assert offered == ["proj_fresh"]
+    refused = re.sub(r"\s+", " ", page.split('id="not-offered"')[1])
+    assert "dbhost (<code>proj_db</code>): does not support mode: fs" in refused
+    assert "node1 (<code>proj_node1</code>): its agent has not polled recently" in refused
+    r = ui.post(url, {"backup_id": _ids["node12"], "client_id": "proj_db",
+                      "restore_abs_path": "/tmp/x"})
+    assert r.status_code == 400 and alice.get("/v1/jobs").get_json()["jobs"] == []
