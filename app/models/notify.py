@@ -27,6 +27,8 @@ class Channel(db.Model):
     # webhook: url, secret; apprise: url; email: host, port, security, username, password,
     # sender, recipients. Secrets must be usable to sign and log in, so they are kept.
     config: Mapped[dict] = mapped_column(JSONText(), nullable=False, default=dict)
+    # bumped by each operator's save: the edit form's stale-save check (app/ui/versions.py)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(Timestamp(), nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_notify_channels_project", "project_id", "pk"),)
@@ -52,6 +54,9 @@ class Rule(db.Model):
     channel_ids: Mapped[list] = mapped_column(JSONText(), nullable=False, default=list)
     # when this rule last emitted notices (the grouping interval runs from here)
     last_notice_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    # bumped by each operator's save only (not by the watcher's last_notice_at): the edit
+    # form's stale-save check (app/ui/versions.py)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(Timestamp(), nullable=False, default=utcnow)
 
     __table_args__ = (Index("ix_notify_rules_project", "project_id", "kind"),)

@@ -5,8 +5,8 @@ from flask_login import login_required
 
 from ..models import Action
 from ..services import actions, documents
-from ..services.errors import BadRequest, Conflict
-from . import blp, go, owner, page_args, queries, render
+from ..services.errors import BadRequest, Conflict, PreconditionFailed
+from . import blp, go, owner, page_args, queries, render, versions
 from .forms import ActionForm, ConfirmForm, attach_service_error
 
 
@@ -25,33 +25,46 @@ def _form(row=None):
         return ActionForm()
     if request.args.get("refresh"):
         return ActionForm(formdata=request.args, meta={"csrf": False})
+    return _stored(row)
+
+
+def _stored(row=None) -> ActionForm:
     form = ActionForm(formdata=None)
     if row is not None:
         form.fill(row.doc)
+        versions.remember(form, row)
     return form
 
 
-def _save(form, save):
+def _save(form, save, row=None):
+    """The saved row, or None with the form showing why; an edit whose action was saved
+    elsewhere since the form was filled shows the stored action instead (form.stale)."""
+    form.stale = None
     if request.method != "POST" or "refresh" in request.form or not form.validate():
-        return None
+        return None, form
     try:
-        return save(form.document())
+        return save(form.document()), form
+    except PreconditionFailed:
+        stale = _stored(row)
+        stale.stale = versions.stale_message("action", row)
+        return None, stale
     except (BadRequest, Conflict) as error:
         attach_service_error(form, error)
-        return None
+        return None, form
 
 
 def _show(form, row=None):
     fragment = "actions/_fields.html" if request.args.get("refresh") else None
     status = 400 if request.method == "POST" and "refresh" not in request.form else 200
-    return render("actions/form.html", fragment, status=status, form=form, row=row)
+    stale = getattr(form, "stale", None)
+    return render("actions/form.html", fragment, status=409 if stale else status, form=form,
+                  row=row, stale=stale)
 
 
 @blp.route("/actions/new", methods=["GET", "POST"])
 @login_required
 def action_new():
-    form = _form()
-    saved = _save(form, lambda doc: actions.create(owner(), doc))
+    saved, form = _save(_form(), lambda doc: actions.create(owner(), doc))
     if saved is not None:
         flash("Action saved.", "success")
         return go(url_for("ui.actions_list"))
@@ -63,7 +76,8 @@ def action_new():
 def action_edit(action_id):
     row = documents.get(Action, owner(), action_id)
     form = _form(row)
-    saved = _save(form, lambda doc: actions.replace(owner(), action_id, doc))
+    saved, form = _save(form, lambda doc: actions.replace(
+        owner(), action_id, doc, if_match=versions.if_match(form)), row)
     if saved is not None:
         flash("Action saved.", "success")
         return go(url_for("ui.actions_list"))

@@ -117,6 +117,7 @@ class ActionForm(FlaskForm):
                                         validators=[Optional(), NumberRange(min=0)])
     mandatory = BooleanField("Mandatory (the job fails if this action fails)")
     other = JSONObjectField("Other options (JSON object)")
+    version = version_field()  # the editor's: a save from a stale tab is refused
 
     def visible(self) -> list[str]:
         return visible_keys(self.action.data, self.mode.data)

@@ -4,26 +4,36 @@ from flask import flash, request, url_for
 from flask_login import login_required
 
 from .. import clock
-from ..services.errors import BadRequest
+from ..services.errors import BadRequest, PreconditionFailed
 from ..services.notify import channels, delivery, notices, rules
-from . import blp, go, owner, page_args, render
+from . import blp, go, owner, page_args, render, versions
 from .forms import ConfirmForm, attach_service_error
 from .notify_forms import ChannelForm, RuleForm
 
 
-def _saved(form, save) -> bool:
+def _saved(form, save, row=None, what="") -> bool:
+    """Save through the service; an edit (`row`) only if the row is still at the form's
+    version, else the form shows the stored values and why (form.stale)."""
+    form.stale = None
     if request.method != "POST" or not form.validate():
         return False
     try:
         save(form.data_for_service())
         return True
+    except PreconditionFailed:
+        form.stale = versions.stale_message(what, row)
+        form.process(formdata=None)
+        form.fill(row)
+        return False
     except BadRequest as error:
         attach_service_error(form, error)
         return False
 
 
-def _status() -> int:
-    return 400 if request.method == "POST" else 200
+def _status(form=None) -> int:
+    if request.method != "POST":
+        return 200
+    return 409 if getattr(form, "stale", None) else 400
 
 
 @blp.route("/notify/channels")
@@ -50,10 +60,12 @@ def notify_channel_edit(channel_id):
     form = ChannelForm()
     if request.method == "GET":
         form.fill(row)
-    if _saved(form, lambda data: channels.update(owner(), channel_id, data)):
+    if _saved(form, lambda data: channels.update(owner(), channel_id, data,
+                                                 versions.if_match(form)), row, "channel"):
         flash("Channel saved.", "success")
         return go(url_for("ui.notify_channels"))
-    return render("notify/channel_form.html", status=_status(), form=form, row=row)
+    return render("notify/channel_form.html", status=_status(form), form=form, row=row,
+                  stale=form.stale)
 
 
 @blp.route("/notify/channels/<int:channel_id>/test", methods=["POST"])
@@ -118,10 +130,12 @@ def notify_rule_edit(rule_id):
     form = _rule_form()
     if request.method == "GET":
         form.fill(row)
-    if _saved(form, lambda data: rules.update(owner(), rule_id, data)):
+    if _saved(form, lambda data: rules.update(owner(), rule_id, data, versions.if_match(form)),
+              row, "rule"):
         flash("Rule saved.", "success")
         return go(url_for("ui.notify_rules"))
-    return render("notify/rule_form.html", status=_status(), form=form, row=row)
+    return render("notify/rule_form.html", status=_status(form), form=form, row=row,
+                  stale=form.stale)
 
 
 @blp.route("/notify/rules/<int:rule_id>/delete", methods=["GET", "POST"])

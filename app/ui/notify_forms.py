@@ -8,6 +8,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..services.notify import channels, rules
 from .forms import choices
+from .versions import remember, version_field
 
 
 class ChannelForm(FlaskForm):
@@ -23,8 +24,10 @@ class ChannelForm(FlaskForm):
     password = PasswordField("SMTP password (blank: keep the stored one)")
     sender = StringField("From")
     recipients = StringField("To (comma-separated)")
+    version = version_field()  # the edit form's: a save from a stale tab is refused
 
     def fill(self, row):
+        remember(self, row)
         self.name.data, self.kind.data = row.name, row.kind
         config = row.config or {}
         for key in ("url", "host", "port", "security", "username", "sender"):
@@ -59,8 +62,10 @@ class RuleForm(FlaskForm):
                                  validators=[Optional()])
     channel_ids = MultiCheckboxField("Channels", coerce=int)
     enabled = BooleanField("Enabled", default=True)
+    version = version_field()  # the edit form's: a save from a stale tab is refused
 
     def fill(self, row):
+        remember(self, row)
         for key in ("name", "kind", "threshold", "factor", "remind_after", "group_seconds",
                     "channel_ids", "enabled"):
             getattr(self, key).data = getattr(row, key)

@@ -48,7 +48,7 @@ def test_edit_keeps_what_the_form_does_not_show(ui, alice):
     assert "backup.example" in page.text  # under "other options"
     other = re.search(r'<textarea[^>]*name="other"[^>]*>\s*(.*?)</textarea>', page.text, re.S).group(1)
     import html
-    r = ui.post(f"/actions/{action_id}/edit", {"action": "backup", "mode": "fs", "storage": "local",
+    r = ui.post(f"/actions/{action_id}/edit", {"version": "1", "action": "backup", "mode": "fs", "storage": "local",
                                                "backup_name": "renamed", "container": "/srv/backups",
                                                "path_to_backup": "/srv/data",
                                                "other": html.unescape(other)})

@@ -85,7 +85,7 @@ def test_rules_create_edit_delete_and_a_bad_threshold(ui, receiver):
     [rule] = db.session.query(Rule).all()
     assert (rule.threshold, rule.remind_after, rule.channel_ids) == (900, 3600, [channel.pk])
     assert "silent agents" in ui.get("/notify/rules").text and "ops hook" in ui.get("/notify/rules").text
-    r = ui.post(f"/notify/rules/{rule.pk}/edit", {"name": "silent", "kind": "silent_client",
+    r = ui.post(f"/notify/rules/{rule.pk}/edit", {"version": "1", "name": "silent", "kind": "silent_client",
                                                   "threshold": "1200", "remind_after": "0",
                                                   "group_seconds": "0", "factor": "3"})
     assert r.status_code == 302

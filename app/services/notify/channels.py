@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Channel
+from .. import documents
 from ..errors import BadRequest, NotFound
 from ..scope import Scope
 from .fields import number
@@ -153,9 +154,9 @@ def listing(scope: Scope) -> list[Channel]:
                                    .order_by(Channel.pk)))
 
 
-def get(scope: Scope, channel_id: int) -> Channel:
-    row = db.session.scalars(select(Channel).where(scope.where(Channel),
-                                                   Channel.pk == channel_id)).first()
+def get(scope: Scope, channel_id: int, for_update: bool = False) -> Channel:
+    stmt = select(Channel).where(scope.where(Channel), Channel.pk == channel_id)
+    row = db.session.scalars(stmt.with_for_update() if for_update else stmt).first()
     if row is None:
         raise NotFound(f"No channel found with ID {channel_id}")
     return row
@@ -169,10 +170,13 @@ def create(scope: Scope, data: dict) -> Channel:
     return row
 
 
-def update(scope: Scope, channel_id: int, data: dict) -> Channel:
-    row = get(scope, channel_id)
+def update(scope: Scope, channel_id: int, data: dict, if_match: str | None = None) -> Channel:
+    """An operator's save; with `if_match` only if the channel is still at that version."""
+    row = get(scope, channel_id, for_update=True)
+    documents.check_if_match(row, if_match)
     stored = row.config if data.get("kind") == row.kind else {}
     row.name, row.kind, row.config = check(data, stored)  # blank secrets keep the stored ones
+    row.version = (row.version or 0) + 1
     db.session.flush()
     return row
 

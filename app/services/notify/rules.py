@@ -3,6 +3,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Channel, Incident, Rule
+from .. import documents
 from ..errors import BadRequest, NotFound
 from ..scope import Scope
 from .fields import number
@@ -92,9 +93,12 @@ def create(scope: Scope, data: dict) -> Rule:
     return row
 
 
-def update(scope: Scope, rule_id: int, data: dict) -> Rule:
+def update(scope: Scope, rule_id: int, data: dict, if_match: str | None = None) -> Rule:
+    """An operator's save; with `if_match` only if the rule is still at that version."""
     row = get(scope, rule_id, for_update=True)
+    documents.check_if_match(row, if_match)
     fields = check(scope, data)
+    row.version = (row.version or 0) + 1
     if fields["kind"] != row.kind:  # its incidents were about something else
         _close_incidents(row)
     for key, value in fields.items():
