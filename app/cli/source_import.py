@@ -234,6 +234,7 @@ def write_all(source, documents) -> dict:
     models = {"clients": Client, "actions": Action, "jobs": Job, "sessions": Session,
               "backups": Backup}
     summary = {}
+    new_actions = {}  # {project_id: {action_id}}: sorted into library entries and copies
     for kind, key, id_field in KINDS:
         model = models[kind]
         counts = summary[kind] = {"new": 0, "updated": 0, "unchanged": 0, "refused": []}
@@ -254,6 +255,8 @@ def write_all(source, documents) -> dict:
                         db.session.add(row)
                         db.session.flush()
                         counts["new"] += 1
+                        if kind == "actions":
+                            new_actions.setdefault(project_id, set()).add(doc_id)
                     elif row.doc == doc:
                         counts["unchanged"] += 1
                     else:
@@ -265,4 +268,6 @@ def write_all(source, documents) -> dict:
                 counts["refused"].append((doc_id, exc.description or exc.name))
             except Exception as exc:  # noqa: BLE001 - one bad document, not the import
                 counts["refused"].append((doc_id, str(getattr(exc, "orig", exc))[:200]))
+    from ..services import actions
+    actions.mark_imported(new_actions)
     return summary

@@ -1,4 +1,10 @@
-"""Reusable action templates (freezer-v1.md §6) and the actions embedded in jobs (§7.6)."""
+"""Reusable action templates (freezer-v1.md §6) and the actions embedded in jobs (§7.6).
+
+Both are stored as action documents and both are listed by GET /v1/actions, as the original
+does. Only the first are library entries (`Action.in_library`): an action created as such
+(POST /v1/actions, POST /v1/actions/{id} creating one, the dashboard's library page). The
+copy stored for an action embedded in a job is not, so jobs created through the API and
+restores no longer fill the dashboard's library (docs/dashboard.md)."""
 import copy
 import uuid
 
@@ -14,7 +20,7 @@ _IGNORED_IN_COMPARISON = ("_version", "user_id")
 _IGNORED_KEYS = ("action_id", "user_id", "_version")  # set by the server
 
 
-def create(scope: Scope, body) -> Action:
+def create(scope: Scope, body, name: str | None = None) -> Action:
     doc = copy.deepcopy(require_object(body, "action"))
     discard(ACTION, doc, ("user_id", "_version"))
     if doc.get("action_id") is None:  # absent: the server chooses; "" is refused below
@@ -23,10 +29,19 @@ def create(scope: Scope, body) -> Action:
     validate(ACTION, doc)
     if documents.find(Action, scope, doc["action_id"]) is not None:
         raise Conflict(f"Action already existing with ID {doc['action_id']}")
-    return documents.new(Action, scope, doc)
+    return documents.new(Action, scope, doc, in_library=True, name=_name(name))
 
 
-def replace(scope: Scope, action_id: str, body, if_match=None) -> Action:
+def _name(name: str | None) -> str | None:
+    name = (name or "").strip()
+    if len(name) > 100:
+        raise BadRequest("name: at most 100 characters", errors={"name": "at most 100 characters"})
+    return name or None
+
+
+def replace(scope: Scope, action_id: str, body, if_match=None, name: str | None = None) -> Action:
+    """Create or overwrite; one created here is a library entry, an overwritten one stays
+    what it was. `name` (the dashboard's) replaces the entry's name when given."""
     doc = copy.deepcopy(require_object(body, "action"))
     discard(ACTION, doc, _IGNORED_KEYS)
     doc.update(action_id=action_id, user_id=scope.user_id)
@@ -34,7 +49,9 @@ def replace(scope: Scope, action_id: str, body, if_match=None) -> Action:
     row = documents.find(Action, scope, action_id, for_update=True)
     documents.check_if_match(row, if_match, Action)
     if row is None:
-        return documents.new(Action, scope, doc)
+        return documents.new(Action, scope, doc, in_library=True, name=_name(name))
+    if name is not None:
+        row.name = _name(name)
     return documents.write(row, doc)
 
 
@@ -73,4 +90,39 @@ def materialise(scope: Scope, job_actions: list) -> None:
         element["user_id"] = scope.user_id
         doc = copy.deepcopy(element)
         validate(ACTION, doc, f"job_actions.{position}")
-        documents.new(Action, scope, doc)
+        documents.new(Action, scope, doc, in_library=False)  # a job's copy, not an entry
+
+
+def label(row: Action) -> str:
+    """How a library entry is offered in a picker: its name, then what tells entries apart
+    (action, mode, path, backup name, storage, container)."""
+    a = row.doc.get("freezer_action") if isinstance(row.doc.get("freezer_action"), dict) else {}
+    what = a.get("path_to_backup") or a.get("restore_abs_path") or a.get("command") or ""
+    parts = [" ".join(str(p) for p in (a.get("action"), a.get("mode"), what) if p)]
+    if a.get("backup_name"):
+        parts.append(f"backup {a['backup_name']}")
+    parts.append(f"storage {a.get('storage') or 'agent default'}")
+    if a.get("container"):
+        parts.append(f"container {a['container']}")
+    text = " · ".join(parts)
+    return f"{row.name}: {text}" if row.name else text
+
+
+def mark_imported(scope_project_ids: dict) -> None:
+    """Actions brought in by an import (freezer-manage import --from): the source's server
+    made a copy for every job action too, so an imported action that an imported job names
+    is a job's copy; the others are library entries. {project_id: {action_id, ...}} of
+    the actions imported."""
+    from sqlalchemy import select
+    from ..extensions import db
+    from ..models import Job
+    for project_id, action_ids in scope_project_ids.items():
+        named = set()
+        for doc in db.session.scalars(select(Job.doc).where(Job.project_id == project_id)):
+            for element in (doc or {}).get("job_actions") or []:
+                if isinstance(element, dict) and element.get("action_id"):
+                    named.add(element["action_id"])
+        for row in db.session.scalars(select(Action).where(
+                Action.project_id == project_id, Action.action_id.in_(sorted(action_ids)))):
+            row.in_library = row.action_id not in named
+    db.session.flush()

@@ -1,5 +1,6 @@
-"""Actions library: reusable action templates (freezer-v1.md §6), through
-app/services/actions.py like the API."""
+"""Actions library: the reusable actions operators put there, named (freezer-v1.md §6),
+through app/services/actions.py like the API. The copies stored for jobs' embedded actions
+are not listed (app/services/actions.py)."""
 from flask import flash, request, url_for
 from flask_login import login_required
 
@@ -32,6 +33,7 @@ def _stored(row=None) -> ActionForm:
     form = ActionForm(formdata=None)
     if row is not None:
         form.fill(row.doc)
+        form.name.data = row.name or ""
         versions.remember(form, row)
     return form
 
@@ -64,7 +66,8 @@ def _show(form, row=None):
 @blp.route("/actions/new", methods=["GET", "POST"])
 @login_required
 def action_new():
-    saved, form = _save(_form(), lambda doc: actions.create(owner(), doc))
+    form = _form()
+    saved, form = _save(form, lambda doc: actions.create(owner(), doc, name=form.name.data))
     if saved is not None:
         flash("Action saved.", "success")
         return go(url_for("ui.actions_list"))
@@ -77,7 +80,7 @@ def action_edit(action_id):
     row = documents.get(Action, owner(), action_id)
     form = _form(row)
     saved, form = _save(form, lambda doc: actions.replace(
-        owner(), action_id, doc, if_match=versions.if_match(form)), row)
+        owner(), action_id, doc, if_match=versions.if_match(form), name=form.name.data), row)
     if saved is not None:
         flash("Action saved.", "success")
         return go(url_for("ui.actions_list"))
@@ -94,10 +97,4 @@ def action_delete(action_id):
         flash("Action deleted. Jobs that embed it keep their copy.", "success")
         return go(url_for("ui.actions_list"))
     return render("confirm.html", form=form, title="Delete this action?",
-                  what=_summary(row.doc), cancel=url_for("ui.actions_list"))
-
-
-def _summary(doc) -> str:
-    a = doc.get("freezer_action") or {}
-    return f"{a.get('action', '?')} {a.get('mode', '')} “{a.get('backup_name', '')}” " \
-           f"({doc.get('action_id')})"
+                  what=f"{actions.label(row)} ({action_id})", cancel=url_for("ui.actions_list"))

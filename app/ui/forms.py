@@ -89,6 +89,8 @@ class JSONObjectField(TextAreaField):
 
 
 class ActionForm(FlaskForm):
+    name = StringField("Name (how the library and the job composer show it)",
+                       validators=[InputRequired("name it, e.g. “etc nightly to swift”")])
     action = SelectField("Action", choices=_choices(SUPPORTED["actions"]), default="backup")
     mode = SelectField("Mode", choices=_choices(SUPPORTED["modes"]), default="fs")
     storage = SelectField("Storage", choices=_choices(SUPPORTED["storages"], "(agent default)"),

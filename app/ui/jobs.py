@@ -7,6 +7,7 @@ from flask import flash, request, url_for
 from flask_login import login_required
 
 from ..models import Client, Job
+from ..services import actions as action_rules
 from ..services import clients as client_rules
 from ..services import documents, forecast, jobs, restores, runs, schedules
 from ..services.errors import BadRequest, PreconditionFailed, Unprocessable
@@ -215,7 +216,7 @@ def job_new():
     info = (client.doc.get("client") or {}) if client else {}
     library = _offered(client, queries.library(owner(), 200))
     form.add_action_id.choices = choices([("", "(pick an action)")] + \
-        [(a.action_id, _summary(a.doc.get("freezer_action"))) for a in library])
+        [(a.action_id, action_rules.label(a)) for a in library])
     for field, listing in ((form.inline_action, "supported_actions"),
                            (form.inline_mode, "supported_modes")):
         if isinstance(info.get(listing), list) and info[listing]:

@@ -207,13 +207,14 @@ def all_clients(scope: Scope, limit: int = 500) -> list:
 
 
 def actions_page(scope: Scope, args: dict, limit: int, offset: int) -> Page:
-    stmt = search_dsl.apply(select(Action).where(scope.where(Action)), Action,
-                            _search({}, args.get("q")))
+    """The library: entries operators put there, not the copies of jobs' actions."""
+    stmt = search_dsl.apply(select(Action).where(scope.where(Action), Action.in_library),
+                            Action, _search({}, args.get("q")))
     return _page(_ordered(stmt, Action, args.get("sort") or "newest"), limit, offset)
 
 
 def library(scope: Scope, limit: int = 500) -> list:
-    return list(db.session.scalars(select(Action).where(scope.where(Action))
+    return list(db.session.scalars(select(Action).where(scope.where(Action), Action.in_library)
                                    .order_by(Action.pk.desc()).limit(limit)))
 
 

@@ -27,7 +27,8 @@ def test_compose_from_two_library_actions_reorder_and_save(page, agent):
     page.select_option("#client_id", "proj_node1")
     expect(page.locator("#composer[data-client=proj_node1]")).to_have_count(1)  # swapped in
     for name in ("first", "second"):
-        page.select_option("#add_action_id", label=f"backup fs {name} /srv/data")
+        page.select_option("#add_action_id", label=f"backup fs /srv/data · backup {name} · "
+                           "storage local · container /srv/backups")
         page.click("text=Add from library")
         expect(page.locator("tr.job-action", has_text=name)).to_have_count(1)
     rows = page.locator("tr.job-action .summary")

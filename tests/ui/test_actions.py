@@ -9,7 +9,7 @@ def _actions(alice):
 
 
 def test_create_an_action(ui, alice):
-    r = ui.post("/actions/new", {"action": "backup", "mode": "fs", "storage": "swift",
+    r = ui.post("/actions/new", {"name": "etc to swift", "action": "backup", "mode": "fs", "storage": "swift",
                                  "backup_name": "etc", "container": "backups",
                                  "path_to_backup": "/etc", "max_retries": "3",
                                  "max_retries_interval": "60", "other": '{"ssh_port": 22}'})
@@ -19,7 +19,7 @@ def test_create_an_action(ui, alice):
                                         "storage": "swift", "backup_name": "etc",
                                         "container": "backups", "path_to_backup": "/etc"}
     assert stored["max_retries"] == 3 and stored["mandatory"] is False
-    assert "etc" in ui.get("/actions").text
+    assert '<td class="action-name">etc to swift</td>' in ui.get("/actions").text
 
 
 def test_errors_are_shown_beside_their_field_and_nothing_is_saved(ui, alice):
@@ -27,7 +27,7 @@ def test_errors_are_shown_beside_their_field_and_nothing_is_saved(ui, alice):
                                  "container": "c", "path_to_backup": "",
                                  "max_retries": "-1", "other": "{not json"})
     assert r.status_code == 400
-    for field in ("backup_name", "path_to_backup", "max_retries", "other"):
+    for field in ("name", "backup_name", "path_to_backup", "max_retries", "other"):
         assert re.search(rf'id="{field}-error"', r.text), field
     assert 'aria-invalid="true"' in r.text
     assert _actions(alice) == []
@@ -48,7 +48,7 @@ def test_edit_keeps_what_the_form_does_not_show(ui, alice):
     assert "backup.example" in page.text  # under "other options"
     other = re.search(r'<textarea[^>]*name="other"[^>]*>\s*(.*?)</textarea>', page.text, re.S).group(1)
     import html
-    r = ui.post(f"/actions/{action_id}/edit", {"version": "1", "action": "backup", "mode": "fs", "storage": "local",
+    r = ui.post(f"/actions/{action_id}/edit", {"version": "1", "name": "data", "action": "backup", "mode": "fs", "storage": "local",
                                                "backup_name": "renamed", "container": "/srv/backups",
                                                "path_to_backup": "/srv/data",
                                                "other": html.unescape(other)})
@@ -71,3 +71,32 @@ def test_delete_asks_then_deletes(ui, alice):
 
 def test_empty_library_says_what_to_do(ui):
     assert "Create an action" in ui.get("/actions").text
+
+
+def test_the_library_lists_entries_not_the_copies_jobs_and_restores_make(ui, alice):
+    """A job created through the API stores a copy of each embedded action (GET /v1/actions
+    lists it, as the original does); the library and the composer's picker do not."""
+    from tests.builders import client_body, job_body
+    alice.post("/v1/clients/", client_body())
+    entry = alice.create("actions", action_body(backup_name="etc", path_to_backup="/etc",
+                                                storage="swift", container="c1"))
+    for n in range(3):
+        alice.create("jobs", job_body(description=f"api job {n}"))
+    assert len(_actions(alice)) == 4  # the wire is unchanged
+    library = ui.get("/actions").text
+    assert library.count('<tr id="action-') == 1 and f'id="action-{entry}"' in library
+    assert "(unnamed: made through the API)" in library
+    picker = ui.get("/jobs/new?client_id=proj_node1").text
+    options = re.findall(r'<option value="([0-9a-f]{32})">([^<]*)</option>', picker)
+    assert [value for value, _ in options] == [entry]
+    assert options[0][1] == "backup fs /etc · backup etc · storage swift · container c1"
+
+
+def test_a_named_entry_is_offered_by_its_name_with_mode_path_storage_container(ui, alice):
+    from tests.builders import client_body
+    alice.post("/v1/clients/", client_body())
+    r = ui.post("/actions/new", {"name": "etc nightly", "action": "backup", "mode": "fs",
+                                 "backup_name": "etc", "container": "c1", "path_to_backup": "/etc"})
+    assert r.status_code == 302
+    picker = ui.get("/jobs/new?client_id=proj_node1").text
+    assert "etc nightly: backup fs /etc · backup etc · storage agent default · container c1" in picker

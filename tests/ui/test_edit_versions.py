@@ -43,7 +43,7 @@ def _two_tabs(ui, url, first, second, kept, lost):
     return r
 
 
-ACTION = {"action": "backup", "mode": "fs", "container": "/srv/backups",
+ACTION = {"name": "data", "action": "backup", "mode": "fs", "container": "/srv/backups",
           "path_to_backup": "/srv/data"}
 
 
