@@ -5,7 +5,7 @@ import json
 
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, IntegerField,
-                     RadioField, SelectField, StringField, TextAreaField)
+                     RadioField, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
@@ -230,30 +230,74 @@ class JobActionRow(Form):
     max_retries = IntegerField("Max retries", validators=[Optional(), NumberRange(min=0)])
     max_retries_interval = IntegerField("Retry interval (s)",
                                         validators=[Optional(), NumberRange(min=0)])
+    # the action's settings as the operator edits them (JSON); when they read as an
+    # object they replace the hidden copy, so every change of a row travels with it
+    settings = TextAreaField("Settings (JSON)", render_kw={"rows": 6})
+
+    def settings_error(self) -> str | None:
+        text = (self.settings.data or "").strip()
+        if not text:
+            return None
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            return f"settings: not valid JSON ({exc.msg}, line {exc.lineno})"
+        if not isinstance(value, dict) or not isinstance(value.get("action"), str):
+            return 'settings: a JSON object with at least "action", e.g. {"action": "backup"}'
+        return None
 
     def action(self) -> dict:
-        try:
-            value = json.loads(self.freezer_action.data or "{}")
-        except ValueError:
-            value = {}
-        return value if isinstance(value, dict) else {}
+        for text in (self.settings.data, self.freezer_action.data):
+            try:
+                value = json.loads(text or "")
+            except ValueError:
+                continue
+            if isinstance(value, dict) and (text is not self.settings.data
+                                            or self.settings_error() is None):
+                return value
+        return {}
 
 
-class JobForm(FlaskForm):
+class JobActionsForm(FlaskForm):
+    """What the composer and the job editor share: the client, description and actions."""
     client_id = SelectField("Client", validators=[InputRequired("pick the client that runs it")])
     description = StringField("Description")
     job_actions = FieldList(FormField(JobActionRow), min_entries=0)
+    add_action_id = SelectField("Add from the library", validate_choice=False)
+    # narrowed to what the picked client declares; not checked on save (the service checks
+    # the actions a job holds), so changing the client never trips over a leftover choice
+    inline_action = SelectField("Action", choices=_choices(SUPPORTED["actions"]), default="backup",
+                                validate_choice=False)
+    inline_mode = SelectField("Mode", choices=_choices(SUPPORTED["modes"]), default="fs",
+                              validate_choice=False)
+    inline_backup_name = StringField("Backup name")
+    inline_container = StringField("Container")
+    inline_path = StringField("Path (to back up, or to restore to)")
+
+    def inline_freezer_action(self) -> dict:
+        action = {"action": self.inline_action.data, "mode": self.inline_mode.data}
+        if self.inline_backup_name.data:
+            action["backup_name"] = self.inline_backup_name.data.strip()
+        if self.inline_container.data:
+            action["container"] = self.inline_container.data.strip()
+        if self.inline_path.data:
+            key = "restore_abs_path" if self.inline_action.data == "restore" else "path_to_backup"
+            action[key] = self.inline_path.data.strip()
+        return action
+
+
+class JobEditForm(JobActionsForm):
+    version = version_field()  # a save from a stale tab is refused (app/ui/versions.py)
+
+
+class JobForm(JobActionsForm):
     action_defaults = TextAreaField("Action defaults (key=value per line, applied where an "
                                     "action has no value)",
                                     render_kw={"rows": 2, "placeholder": "storage=swift"})
     schedule = FormField(ScheduleForm)
     start_now = BooleanField("Start now (otherwise the job is saved stopped)")
-    add_action_id = SelectField("Add from the library", validate_choice=False)
-    inline_action = SelectField("Action", choices=_choices(SUPPORTED["actions"]), default="backup")
-    inline_mode = SelectField("Mode", choices=_choices(SUPPORTED["modes"]), default="fs")
-    inline_backup_name = StringField("Backup name")
-    inline_container = StringField("Container")
-    inline_path = StringField("Path (to back up, or to restore to)")
+    # one job per client: the same actions and schedule for each (the "client" above too)
+    also_for = SelectMultipleField("Also create it for these clients", validate_choice=False)
 
     def defaults(self) -> dict:
         out = {}
@@ -267,17 +311,6 @@ class JobForm(FlaskForm):
             value = value.strip()
             out[key.strip()] = int(value) if value.lstrip("-").isdigit() else value
         return out
-
-    def inline_freezer_action(self) -> dict:
-        action = {"action": self.inline_action.data, "mode": self.inline_mode.data}
-        if self.inline_backup_name.data:
-            action["backup_name"] = self.inline_backup_name.data.strip()
-        if self.inline_container.data:
-            action["container"] = self.inline_container.data.strip()
-        if self.inline_path.data:
-            key = "restore_abs_path" if self.inline_action.data == "restore" else "path_to_backup"
-            action[key] = self.inline_path.data.strip()
-        return action
 
 
 class RestoreForm(FlaskForm):

@@ -166,9 +166,16 @@ def attach_job_error(form, error, schedule_form=None) -> None:
             attach_service_error(form, type(error)(error.description, {path: message}))
 
 
-def _save(form) -> Job | None:
-    """Validate everything first, so every error shows at once; then the service."""
-    ok = form.validate()
+def _targets(form) -> list[str]:
+    """The clients the composer makes a job for: the one picked, then any others ticked."""
+    return list(dict.fromkeys([form.client_id.data or ""] +
+                              [c for c in (form.also_for.data or []) if c]))
+
+
+def _save(form) -> list[Job] | None:
+    """Validate everything first, so every error shows at once; then the service, once per
+    client (a refusal for any of them leaves none written: the request rolls back)."""
+    ok = form.validate() and settings_ok(form)
     defaults = {}
     try:
         defaults = form.defaults()
@@ -188,30 +195,36 @@ def _save(form) -> Job | None:
         ok = False
     if not ok:
         return None
-    body = {"client_id": form.client_id.data, "description": form.description.data or "",
-            "job_actions": job_actions, "job_schedule": {**schedule, **restores.STOPPED}}
-    if defaults:
-        body["action_defaults"] = defaults
-    try:
-        job = jobs.create(owner(), body)
+    made = []
+    for client_id in _targets(form):
+        body = {"client_id": client_id, "description": form.description.data or "",
+                "job_actions": copy.deepcopy(job_actions),
+                "job_schedule": {**schedule, **restores.STOPPED}}
+        if defaults:
+            body["action_defaults"] = defaults
+        try:
+            job = jobs.create(owner(), body)
+        except (BadRequest, Unprocessable) as error:
+            if client_id != form.client_id.data:
+                form.also_for.errors = list(form.also_for.errors) + [
+                    f"{client_id}: {error.description}; no job was saved"]
+            else:
+                attach_job_error(form, error)
+            return None
         if form.start_now.data:
             jobs.send_event(owner(), job.job_id, {"start": None})
-        return job
-    except (BadRequest, Unprocessable) as error:
-        attach_job_error(form, error)
-        return None
+        made.append(job)
+    return made
 
 
-@blp.route("/jobs/new", methods=["GET", "POST"])
-@login_required
-def job_new():
+def composer_choices(form) -> tuple:
+    """Fill the composer's choices for the client picked: the clients, the library actions
+    it can run, the actions and modes it declares. Returns (client, library)."""
     all_clients = queries.all_clients(owner())
-    if request.method == "POST":
-        form = JobForm()
-    else:
-        form = JobForm(formdata=None, client_id=request.args.get("client_id", ""))
-    form.client_id.choices = choices([("", "(pick a client)")] + \
-        [(c.client_id, f"{c.hostname or c.client_id} ({c.client_id})") for c in all_clients])
+    labels = [(c.client_id, f"{c.hostname or c.client_id} ({c.client_id})") for c in all_clients]
+    form.client_id.choices = choices([("", "(pick a client)")] + labels)
+    if hasattr(form, "also_for"):
+        form.also_for.choices = choices(labels)
     client = next((c for c in all_clients if c.client_id == form.client_id.data), None)
     info = (client.doc.get("client") or {}) if client else {}
     library = _offered(client, queries.library(owner(), 200))
@@ -221,20 +234,55 @@ def job_new():
                            (form.inline_mode, "supported_modes")):
         if isinstance(info.get(listing), list) and info[listing]:
             field.choices = choices((v, v) for v in info[listing])
+    return client, library
+
+
+def fill_settings(form) -> None:
+    """Each action row shows its settings as editable JSON (unless the operator's text,
+    kept as typed, is being shown back with its error)."""
+    for entry in form.job_actions:
+        row = entry.form
+        if not (row.settings.data or "").strip() or row.settings_error() is None:
+            row.settings.data = json.dumps(row.action(), indent=2)
+
+
+def settings_ok(form) -> bool:
+    ok = True
+    for entry in form.job_actions:
+        error = entry.form.settings_error()
+        if error:
+            entry.form.freezer_action.errors = list(entry.form.freezer_action.errors) + [error]
+            ok = False
+    return ok
+
+
+@blp.route("/jobs/new", methods=["GET", "POST"])
+@login_required
+def job_new():
+    if request.method == "POST":
+        form = JobForm()
+    else:
+        form = JobForm(formdata=None, client_id=request.args.get("client_id", ""))
+    client, library = composer_choices(form)
     status = 200
     if request.method == "POST":
         op = request.form.get("op", "refresh")
         if op == "save":
-            job = _save(form)
-            if job is not None:
-                flash("Job saved" + (" and started." if form.start_now.data else
-                                     ", stopped: start it when ready."), "success")
-                return go(url_for("ui.job_page", job_id=job.job_id))
+            made = _save(form)
+            if made:
+                started = " and started." if form.start_now.data else ", stopped: start it when ready."
+                if len(made) == 1:
+                    flash("Job saved" + started, "success")
+                    return go(url_for("ui.job_page", job_id=made[0].job_id))
+                flash(f"{len(made)} jobs saved, one per client" + started, "success")
+                return go(url_for("ui.jobs_list", q=form.description.data or None))
             status = 400
         else:
             _apply_op(form, op, {a.action_id: a for a in library})
+    fill_settings(form)
     return render("jobs/new.html", "jobs/_composer.html", status=status, form=form,
-                  client=client, library=library, summary=_summary)
+                  client=client, library=library, summary=_summary,
+                  action_url=url_for("ui.job_new"))
 
 
 # --- the job page -------------------------------------------------------------------------
