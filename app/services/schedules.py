@@ -233,19 +233,30 @@ def utc_now(now: datetime | None = None) -> datetime:
     return now if now.tzinfo else now.replace(tzinfo=UTC)
 
 
+# The agent holds the job on the trigger it built: it reads the schedule again only when a
+# start reaches it in its stopped state (scheduler_job.StopState.start).
+HELD_STATUSES = ("scheduled", "running")
+
+
 def interval_anchor(schedule: dict, now: datetime, tz: ZoneInfo) -> datetime:
-    """Where an interval's grid starts. The scheduler starts it at schedule_start_date when
-    that is still ahead, else when it (re)schedules the job (now + 2 s); the last run's
-    `time_started` marks that grid, so after a run we follow it."""
+    """Where an interval's grid starts. The scheduler builds it when it (re)schedules the
+    job: at schedule_start_date when that is still ahead, else then (now + 2 s). The last
+    run's `time_started` marks that grid, so after a run we follow it -- and while the agent
+    holds the job scheduled (no start pending) we follow it even past a start date saved
+    since, which the agent does not read until the job is stopped and started again."""
     start = _agent_date(schedule, "schedule_start_date")
     start = start.replace(tzinfo=tz) if start else None
-    if start is not None and start > now:
-        return start
     started = schedule.get("time_started")
+    last = None
     if isinstance(started, int) and not isinstance(started, bool) and started > 0:
         last = datetime.fromtimestamp(started, UTC)
-        if start is None or last >= start:
-            return last
+    held = schedule.get("status") in HELD_STATUSES and schedule.get("event") != "start"
+    if last is not None and held:
+        return last
+    if start is not None and start > now:
+        return start
+    if last is not None and (start is None or last >= start):
+        return last
     return start or now
 
 

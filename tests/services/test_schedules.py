@@ -141,6 +141,25 @@ def test_after_a_run_an_interval_follows_the_grid_the_agent_started(app):
         "2026-11-27T09:17:05+00:00", "2026-11-27T21:17:05+00:00"]
 
 
+def test_a_start_date_saved_while_the_agent_holds_the_job_does_not_move_its_grid(app):
+    """Reported: 02:50 shown where 01:30 was due. The agent ran the hourly job at 00:30 and
+    holds it on that grid; a start date of 02:50 saved since is not read by the agent until
+    the job is stopped and started again, so the next run is still 01:30."""
+    started = int(at("2026-12-02T00:30:00").timestamp())
+    schedule = {"schedule_interval": "1 hours", "schedule_start_date": "2026-12-02T02:50:00",
+                "time_started": started, "status": "scheduled", "event": ""}
+    assert runs_of(app, schedule, "2026-12-02T00:40:00", count=2) == [
+        "2026-12-02T01:30:00+00:00", "2026-12-02T02:30:00+00:00"]
+    running = {**schedule, "status": "running"}
+    assert runs_of(app, running, "2026-12-02T00:40:00", count=1) == ["2026-12-02T01:30:00+00:00"]
+    # a start reaching it stopped: the agent builds the grid again, from the start date
+    restarted = {**schedule, "status": "", "event": "start"}
+    assert runs_of(app, restarted, "2026-12-02T00:40:00", count=2) == [
+        "2026-12-02T02:50:00+00:00", "2026-12-02T03:50:00+00:00"]
+    stopped = {**schedule, "status": "stop", "event": ""}
+    assert runs_of(app, stopped, "2026-12-02T00:40:00", count=1) == ["2026-12-02T02:50:00+00:00"]
+
+
 def test_continuous_runs_again_every_second(app):
     assert runs_of(app, {"schedule_interval": "continuous",
                          "schedule_start_date": "2026-01-01T00:00:00"},
