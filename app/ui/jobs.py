@@ -397,7 +397,7 @@ def job_schedule(job_id):
         try:
             schedules.validate_schedule(doc["job_schedule"], "job_schedule")
             jobs.replace(owner(), job_id, doc, if_match=versions.if_match(form))
-            flash("Schedule saved.", "success")
+            flash("Schedule saved." + _held_note(row.doc), "success")
             return go(url_for("ui.job_page", job_id=job_id))
         except PreconditionFailed:
             # saved elsewhere since this editor was filled: show what is stored now
@@ -408,6 +408,15 @@ def job_schedule(job_id):
     status = (409 if stale else 400) if request.method == "POST" else 200
     return render("jobs/schedule.html", status=status, form=form, job=row, stale=stale,
                   **preview_context(form.schedule.form, row.doc))
+
+
+def _held_note(doc: dict) -> str:
+    """What a saved schedule does to a job its agent holds scheduled: nothing yet."""
+    schedule = doc.get("job_schedule") or {}
+    if schedule.get("status") in schedules.HELD_STATUSES and schedule.get("event") != "start":
+        return (" Its agent keeps running the job on the schedule it read when it started it:"
+                " stop the job, then start it, to apply this one.")
+    return ""
 
 
 def _current_schedule_form(row: Job) -> ScheduleEditForm:

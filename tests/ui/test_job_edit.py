@@ -140,3 +140,15 @@ def test_the_job_page_links_to_edit_and_clone(ui, alice):
     page = ui.get(f"/jobs/{job_id}").text
     assert f'href="/jobs/{job_id}/edit"' in page and f'href="/jobs/{job_id}/clone"' in page
 
+
+
+def test_saving_the_schedule_of_a_held_job_says_the_agent_keeps_the_old_one(ui, alice):
+    job_id = _two_step_job(alice)
+    alice.patch(f"/v1/jobs/{job_id}", {"job_schedule": {"status": "scheduled", "event": ""}})
+    editor = ui.get(f"/jobs/{job_id}/schedule").text
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', editor).group(1)
+    r = ui.post(f"/jobs/{job_id}/schedule", {"version": version, "schedule-kind": "interval",
+                                             "schedule-schedule_interval": "6 hours"})
+    assert r.status_code == 302
+    page = ui.get(f"/jobs/{job_id}").text
+    assert "Its agent keeps running the job on the schedule it read when it started it" in page
