@@ -112,6 +112,12 @@ def check_capabilities(scope: Scope, client_id: str | None, job_actions: list) -
     client = find(scope, client_id)
     if client is None:
         return
+    check_client_runs(client, job_actions)
+
+
+def check_client_runs(client: Client, job_actions: list) -> None:
+    """check_capabilities for a client row already read (no query)."""
+    client_id = client.client_id
     info = client.doc.get("client") or {}
     for position, element in enumerate(job_actions or []):
         action = element.get("freezer_action") if isinstance(element, dict) else None

@@ -61,7 +61,7 @@ def candidates(scope: Scope, backup: Backup, silent_before: datetime | None = No
     """Every registered client of the scope (up to MAX_CLIENTS, by hostname), each with why
     it cannot run this backup's restore: it declares no support for the restore's action,
     mode, storage or engine (the rule every job write checks), or its agent has not polled
-    since `silent_before` (naive UTC), so nothing would pick the job up."""
+    since `silent_before` (naive UTC), so nothing would pick the job up. One query."""
     action = restore_action(backup, "/")
     rows = db.session.scalars(select(Client).where(scope.where(Client))
                               .order_by(Client.hostname, Client.pk).limit(MAX_CLIENTS))
@@ -69,7 +69,7 @@ def candidates(scope: Scope, backup: Backup, silent_before: datetime | None = No
     for client in rows:
         reason = None
         try:
-            clients.check_capabilities(scope, client.client_id, [{"freezer_action": action}])
+            clients.check_client_runs(client, [{"freezer_action": action}])
         except (BadRequest, Unprocessable) as error:
             reason = error.description.replace(f"Client {client.client_id} does not",
                                                "does not")

@@ -68,14 +68,15 @@ def list_row(job: Job) -> dict:
 # --- composer -----------------------------------------------------------------------------
 
 def _offered(client: Client | None, library: list) -> list:
-    """Library actions the chosen client can run (the same rule the service enforces)."""
+    """Library actions the chosen client can run (the same rule the service enforces, on
+    the client row already read: no query per action)."""
     if client is None:
         return library
     out = []
     for action in library:
         try:
-            client_rules.check_capabilities(owner(), client.client_id,
-                                            [{"freezer_action": action.doc.get("freezer_action")}])
+            client_rules.check_client_runs(client, [{"freezer_action":
+                                                     action.doc.get("freezer_action")}])
         except (BadRequest, Unprocessable):
             continue
         out.append(action)
