@@ -118,7 +118,7 @@ def test_bulk_stop_names_the_jobs_first(page, agent, width):
     _fits(page, width)
     page.shot("confirm")
     page.click("#bulk-confirm-button")
-    page.wait_for_url(re.compile(r".*/jobs$"))
+    page.wait_for_url(re.compile(r".*/jobs(\?[^/]*)?$"))  # back to the list as filtered
     expect(page.locator("body")).to_contain_text("Stop requested for 2 jobs.")
     assert [agent.call("GET", f"/v1/jobs/{i}")["job_schedule"]["event"] for i in ids] == \
         ["stop", "stop", "start"]
