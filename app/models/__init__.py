@@ -6,10 +6,10 @@ from .job import Job
 from .notify import Channel, Incident, Notice, OutboxEvent, Rule
 from .run import Run
 from .security import AuditEvent, AuthFailure
-from .session import Session
+from .session import Session, SessionRound
 from .setting import Setting
 from .user import ApiToken, OperatorSession, User
 
 __all__ = ["Action", "ApiToken", "AuditEvent", "AuthFailure", "OperatorSession", "Backup",
            "Channel", "Client", "Incident", "Job", "Notice", "OutboxEvent", "Rule", "Run",
-           "Session", "Setting", "User"]
+           "Session", "SessionRound", "Setting", "User"]

@@ -1,11 +1,12 @@
 from datetime import datetime, timezone
 
-from sqlalchemy import Index, String
+from sqlalchemy import BigInteger, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .document import DocumentMixin
-from .types import IdString, Timestamp
+from .document import owner_project
+from .types import IdString, JSONText, PrimaryKey, Timestamp
 
 
 class Session(DocumentMixin, db.Model):
@@ -44,3 +45,27 @@ class Session(DocumentMixin, db.Model):
                     .replace(tzinfo=None)
             except (OverflowError, OSError, ValueError):
                 pass  # a nonsense time: no overdue check for this round
+
+
+class SessionRound(db.Model):
+    """A past round of a session, kept when it ends (or when the next round opens over one
+    that never ended): the session document holds only its current round."""
+
+    __tablename__ = "session_rounds"
+
+    pk: Mapped[int] = mapped_column(PrimaryKey(), primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
+    project_id: Mapped[str] = mapped_column(IdString(255), nullable=False,
+                                            default=owner_project)
+    session_id: Mapped[str] = mapped_column(IdString(255), nullable=False)
+    session_tag: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # epoch seconds, as the session document keeps them; ended_at NULL: it never ended
+    started_at: Mapped[int | None] = mapped_column(BigInteger)
+    ended_at: Mapped[int | None] = mapped_column(BigInteger)
+    # success | fail, or "" for a round the next one replaced before it ended
+    result: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    # the session's job entries at the end: {job_id: {client_id, status, result, ...}}
+    jobs: Mapped[dict] = mapped_column(JSONText(), nullable=False, default=dict)
+
+    __table_args__ = (Index("ix_session_rounds_project_session", "project_id", "session_id",
+                            "pk"),)

@@ -15,10 +15,10 @@ import copy
 import re
 import uuid
 
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Text, delete as sql_delete, select, type_coerce
 
 from ..extensions import db
-from ..models import Job, Session
+from ..models import Job, Session, SessionRound
 from .. import audit, clock
 from . import documents, ids, schedules
 from .errors import BadRequest, MethodNotAllowed, NotFound
@@ -134,6 +134,8 @@ def delete(scope: Scope, session_id: str, if_match=None) -> None:
                          .order_by(Job.pk))).all()
     for job in members:
         documents.write(job, deep_merge(job.doc, {"session_id": "", "session_tag": 0}))
+    db.session.execute(sql_delete(SessionRound).where(SessionRound.project_id == row.project_id,
+                                                      SessionRound.session_id == session_id))
     db.session.delete(row)
     db.session.flush()
 
@@ -400,6 +402,7 @@ def act(scope: Scope, session_id: str, body, if_match=None) -> dict:
     row = documents.get(Session, scope, session_id, for_update=True)
     documents.check_if_match(row, if_match)
     checked = _params(action, params)
+    before = row.doc
     doc = copy.deepcopy(row.doc)
     now = clock.epoch()
     if action == "start":
@@ -412,4 +415,28 @@ def act(scope: Scope, session_id: str, body, if_match=None) -> dict:
     if ended:  # the round's outcome, noticed in this transaction (app/services/notify)
         outbox.emit(row, outbox.SESSION_ENDED, doc.get("result") or "",
                     session_tag=_int(doc.get("session_tag"), 0))
+        _keep_round(row, doc, ended=True)
+    elif _int(doc.get("session_tag"), 0) > _int(before.get("session_tag"), 0) \
+            and before.get("status") == "running":
+        _keep_round(row, before, ended=False)  # replaced by a new round before it ended
     return {"result": result, "session_tag": _int(doc.get("session_tag"), 0)}
+
+
+def _keep_round(row: Session, doc: dict, ended: bool) -> None:
+    """A round into the session's history (the document keeps only the current one)."""
+    started, finished = _int(doc.get("time_start"), -1), _int(doc.get("time_end"), -1)
+    jobs = doc.get("jobs") if isinstance(doc.get("jobs"), dict) else {}
+    db.session.add(SessionRound(
+        user_id=row.user_id, project_id=row.project_id, session_id=row.session_id,
+        session_tag=_int(doc.get("session_tag"), 0), started_at=started if started > 0 else None,
+        ended_at=finished if ended and finished > 0 else None,
+        result=(doc.get("result") or "") if ended else "", jobs=copy.deepcopy(jobs)))
+    db.session.flush()
+
+
+def past_rounds(scope: Scope, session_id: str, limit: int = 20) -> list[SessionRound]:
+    """The session's kept rounds, newest first."""
+    return list(db.session.scalars(
+        select(SessionRound).where(scope.where(SessionRound),
+                                   SessionRound.session_id == session_id)
+        .order_by(SessionRound.pk.desc()).limit(limit)))

@@ -53,9 +53,12 @@ def session_page(session_id):
     context = _board(row)
     if is_htmx():
         return render("sessions/page.html", "sessions/_board.html", **context)
+    rounds = sessions.past_rounds(owner(), session_id)
     candidates = [j for j in queries.jobs_page(owner(), {}, 200, 0).items
                   if j.job_id not in context["entries"]]
     return render("sessions/page.html", **context, candidates=candidates,
+                  rounds=rounds, round_jobs=queries.jobs_by_id(
+                      owner(), {job_id for r in rounds for job_id in (r.jobs or {})}),
                   other_sessions=queries.sessions_by_id(
                       owner(), {j.session_id for j in candidates if j.session_id}),
                   described=schedules.describe(row.doc.get("schedule") or {}))

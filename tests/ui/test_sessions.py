@@ -127,3 +127,35 @@ def test_start_now_names_the_jobs_and_starts_them(ui, alice):
     for job_id in (one, two):
         assert alice.get(f"/v1/jobs/{job_id}").get_json()["job_schedule"]["event"] == "start"
     assert "Start requested for 2 job(s)" in html.unescape(ui.get(f"/sessions/{session_id}").text)
+
+
+def test_past_rounds_are_shown_newest_first_with_each_jobs_result(ui, alice):
+    from app import clock
+    one = alice.create("jobs", job_body(description="db one"))
+    two = alice.create("jobs", job_body(description="db two"))
+    session_id = _session(ui, "rounds", {"schedule-kind": "none"}, hold_off="60")
+    for job_id in (one, two):
+        ui.post(f"/sessions/{session_id}/jobs", {"job_id": job_id})
+    assert "No round has ended yet" in ui.get(f"/sessions/{session_id}").text
+    act = f"/v1/sessions/{session_id}/action"
+    clock.freeze(1795744800)
+    for job_id in (one, two):
+        alice.post(act, {"start": {"job_id": job_id, "current_tag": 0}})
+    alice.post(act, {"end": {"job_id": one, "current_tag": 1, "result": "success"}})
+    alice.post(act, {"end": {"job_id": two, "current_tag": 1, "result": "fail"}})
+    clock.freeze(1795744800 + 86400)
+    alice.post(act, {"start": {"job_id": one, "current_tag": 1}})  # round 2, never ends
+    clock.freeze(1795744800 + 2 * 86400)
+    alice.post(act, {"start": {"job_id": one, "current_tag": 2}})  # round 3 replaces it
+    page = ui.get(f"/sessions/{session_id}").text
+    rounds = re.findall(r'<tr class="session-round" data-tag="(\d+)">(.*?)</tr>', page, re.S)
+    assert [tag for tag, _ in rounds] == ["2", "1"]
+    assert "never ended" in rounds[0][1]
+    assert 'data-status="fail"' in rounds[1][1]
+    assert "db one: success" in rounds[1][1] and "db two: fail" in rounds[1][1]
+    assert "2026-11-27" in rounds[1][1]
+    # deleting the session forgets its rounds with it
+    assert ui.post(f"/sessions/{session_id}/delete").status_code == 302
+    from app.extensions import db
+    from app.models import SessionRound
+    assert db.session.query(SessionRound).count() == 0
