@@ -52,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="FILE: a file of `freezer-manage export`, in one transaction (bad input "
                     "writes nothing). --from URL: every client, action, job, session and "
                     "backup through a Freezer API (v1 or v2), with --token / OS_TOKEN or "
-                    "Keystone credentials from OS_* variables. Rerunning either is safe.")
+                    "Keystone credentials from OS_* variables, written a page at a time "
+                    "(a failing source leaves whole documents; a rerun completes the "
+                    "import). Rerunning either is safe.")
     import_parser.add_argument("file", metavar="FILE", nargs="?")
     import_parser.add_argument("--from", dest="source", metavar="URL",
                                help="the Freezer API to read from (its root URL)")
@@ -60,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     import_parser.add_argument("--api", choices=("v1", "v2"),
                                help="read the source through this version (default: v2 when "
                                     "its GET / lists it, else v1)")
+    import_parser.add_argument("--page-size", type=int, default=1000, metavar="N",
+                               help="--from: documents asked for per request (default 1000)")
     import_parser.add_argument("--dry-run", action="store_true",
                                help="say what would change, write nothing")
     return parser

@@ -2,22 +2,25 @@
 running Freezer API (the original or this one, v1 or v2) into this store, ids, owners,
 projects, schedules, session members and tags and backup metadata kept.
 
-How a complete read is made of lists without a stable order (the original's Elasticsearch
-lists have none): each kind is listed page by page (limit/offset) until a short page, and
-the whole listing is repeated until two passes in a row bring no id not seen before (at
-most MAX_PASSES); documents are deduplicated by id. Every source document is read before the
-first write, and the writes are one transaction: a source failing halfway (unreachable,
-401, 500) writes nothing, and a rerun starts afresh. Matching: by id within the project;
-an equal document is left alone, a different one replaces ours (a new version). Documents
-we refuse (invalid schedules, oversized fields) are listed with their reason and id, never
-written in part: each is written under a savepoint and rolled back alone."""
+Streamed: each kind is listed page by page (limit/offset) and every page is written and
+committed before the next is asked for, so memory holds one page and the ids seen so far
+(tens of bytes each), not the source. How a complete read is made of lists without a stable
+order (the original's lists have no ORDER BY, Elasticsearch's none either): a kind is listed
+to a short page, and the whole listing is repeated until a pass brings no id not seen
+before, twice in a row (once when the pass gave the same ids in the same order as the one
+before it: a stable order, nothing can have slipped), at most MAX_PASSES; documents are
+deduplicated by id. A source failing halfway (unreachable, 401, 500) stops the import with
+exit 1: the pages written before stay, each document whole, and a rerun completes them.
+Matching: by id within the project; an equal document is left alone, a different one
+replaces ours (a new version). Documents we refuse (invalid schedules, oversized fields) are
+listed with their reason and id, never written in part."""
+import hashlib
 import os
 import sys
 
 import requests
-from werkzeug.exceptions import HTTPException
 
-PAGE = 1000  # few pages: fewer chances for a document to move between two of them
+PAGE = 1000  # few pages: fewer chances for a document to move between two of them (--page-size)
 MAX_PASSES = 10
 QUIET_PASSES = 2  # listings in a row that bring no new id before a kind counts as complete
 TIMEOUT = 30
@@ -32,8 +35,8 @@ class SourceError(Exception):
 
 
 class Source:
-    def __init__(self, url, token=None, project_id=None, api=None):
-        self.url = url.rstrip("/")
+    def __init__(self, url, token=None, project_id=None, api=None, page_size=PAGE):
+        self.url, self.page_size = url.rstrip("/"), page_size
         self.http = requests.Session()
         self.token, self.project_id, self.user_id = token, project_id, None
         if token is None:
@@ -102,26 +105,37 @@ class Source:
     def prefix(self):
         return f"/v2/{self.project_id}" if self.version == "v2" else "/v1"
 
-    def read_all(self, kind, key, id_field):
-        """Every document of a kind, by id: listed again until a pass finds nothing new."""
-        found, quiet = {}, 0
-        for _ in range(MAX_PASSES):
-            before = len(found)
-            offset = 0
+    def pages(self, kind, key):
+        """Every document of a kind not seen before, a page at a time (lists of (id, doc)),
+        listed again until the listing brings nothing new; `self.passes` counts the passes."""
+        seen, quiet, previous = set(), 0, None
+        for self.passes in range(1, MAX_PASSES + 1):
+            before, order, offset = len(seen), hashlib.sha256(), 0
             while True:
-                body = self.get(f"{self.prefix()}/{kind}", limit=PAGE, offset=offset)
-                page = body.get(key, []) if isinstance(body, dict) else []
-                for doc in page:
+                body = self.get(f"{self.prefix()}/{kind}", limit=self.page_size,
+                                offset=offset)
+                listed = body.get(key) if isinstance(body, dict) else None
+                listed = listed if isinstance(listed, list) else []
+                fresh = []
+                for doc in listed:
                     doc_id = doc_id_of(kind, doc)
                     if doc_id:
-                        found.setdefault(doc_id, doc)
-                if len(page) < PAGE:
+                        order.update(doc_id.encode() + b"\0")
+                        if doc_id not in seen:
+                            seen.add(doc_id)
+                            fresh.append((doc_id, doc))
+                if fresh:
+                    yield fresh
+                # to an empty page, not a short one: a source may answer fewer than asked
+                # (a lower maximum limit) before its end
+                if not listed:
                     break
-                offset += PAGE
-            quiet = quiet + 1 if len(found) == before else 0
-            if quiet == QUIET_PASSES:
-                return found
-        return found
+                offset += len(listed)
+            stable = order.digest() == previous
+            previous = order.digest()
+            quiet = quiet + 1 if len(seen) == before else 0
+            if quiet == QUIET_PASSES or (quiet and stable):
+                return
 
 
 def doc_id_of(kind, doc):
@@ -142,55 +156,99 @@ def run_source_import(app, args) -> int:
     from ..extensions import db
     token = args.token or os.environ.get("OS_TOKEN")
     try:
-        source = Source(args.source, token=token, project_id=os.environ.get("OS_PROJECT_ID"), api=args.api)
-        print(f"Source {source.url}: Freezer API {source.version}", flush=True)
-        documents = {}
-        for kind, key, id_field in KINDS:
-            with progress(kind) as tick:
-                documents[kind] = source.read_all(kind, key, id_field)
-                tick(len(documents[kind]))
+        if args.page_size < 1:
+            raise SourceError("--page-size must be at least 1")
+        source = Source(args.source, token=token, project_id=os.environ.get("OS_PROJECT_ID"),
+                        api=args.api, page_size=args.page_size)
     except SourceError as exc:
-        print(f"freezer-manage: import failed: {exc}; nothing was written "
-              "(run it again when the source answers).", file=sys.stderr)
+        print(f"freezer-manage: import failed: {exc}; nothing was written.", file=sys.stderr)
         return 1
-    summary = write_all(source, documents)
-    if args.dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
-    print("Would import:" if args.dry_run else "Imported:")
-    refused = []
+    print(f"Source {source.url}: Freezer API {source.version}", flush=True)
+    summary = {kind: {"new": 0, "updated": 0, "unchanged": 0, "refused": []}
+               for kind, _key, _id in KINDS}
+    failure, imported_actions = None, {}  # {project_id: {action_id}}: ids only
+    with Progress(args.dry_run) as progress:
+        try:
+            for kind, key, _id_field in KINDS:
+                progress.start(kind)
+                for page in source.pages(kind, key):
+                    here = write_page(source, kind, page, summary[kind])
+                    if kind == "actions":
+                        for project_id, doc_id in here:
+                            imported_actions.setdefault(project_id, set()).add(doc_id)
+                    if args.dry_run:
+                        db.session.rollback()
+                    else:
+                        db.session.commit()
+                    db.session.expunge_all()  # nothing of a page outlives it
+                    progress.advance(kind, len(page), summary[kind])
+                progress.done(kind, summary[kind], source.passes)
+            # once every job is here (a failed run leaves this to its rerun)
+            sort_actions(imported_actions)
+            db.session.rollback() if args.dry_run else db.session.commit()
+        except SourceError as exc:
+            db.session.rollback()
+            failure = exc
+    print(("Would import" if args.dry_run else "Imported") +
+          (" before the failure:" if failure else ":"))
     for kind, counts in summary.items():
         print(f"  {kind:<9} new {counts['new']}, updated {counts['updated']}, unchanged "
               f"{counts['unchanged']}, refused {len(counts['refused'])}")
-        refused += [(kind, doc_id, reason) for doc_id, reason in counts["refused"]]
-    for kind, doc_id, reason in refused:
-        print(f"  refused {kind[:-1]} {doc_id}: {reason}")
+    for kind, counts in summary.items():
+        for doc_id, reason in counts["refused"]:
+            print(f"  refused {kind[:-1]} {doc_id}: {reason}")
+    if failure is not None:
+        written = sum(c["new"] + c["updated"] for c in summary.values())
+        print(f"freezer-manage: import failed: {failure}; "
+              + ("nothing was written" if args.dry_run or not written else
+                 f"the {written} documents above were written, each whole")
+              + " (run it again when the source answers: it completes the import).",
+              file=sys.stderr)
+        return 1
     return 0
 
 
-class progress:
-    """A bar on a terminal (rich, when installed), a plain line otherwise."""
+class Progress:
+    """A bar per kind on a terminal (rich), a plain line per page otherwise."""
 
-    def __init__(self, kind):
-        self.kind = kind
+    def __init__(self, dry_run):
+        self.verb = "would write" if dry_run else "written"
+        self.rich = None
 
     def __enter__(self):
-        self.rich = None
         if sys.stdout.isatty():
-            try:
-                from rich.progress import Progress
-                self.rich = Progress(transient=True)
-                self.rich.start()
-                self.task = self.rich.add_task(f"reading {self.kind}", total=None)
-            except ImportError:
-                self.rich = None
-        return self.tick
+            from rich.progress import (BarColumn, Progress as Bars, SpinnerColumn,
+                                       TextColumn, TimeElapsedColumn)
+            self.rich = Bars(SpinnerColumn(), TextColumn("{task.description:<9}"),
+                             BarColumn(), TextColumn("{task.completed} read"),
+                             TextColumn("{task.fields[counts]}"), TimeElapsedColumn())
+            self.rich.start()
+            self.tasks = {}
+        return self
 
-    def tick(self, n):
+    def _counts(self, counts):
+        return (f"new {counts['new']}, updated {counts['updated']}, unchanged "
+                f"{counts['unchanged']}, refused {len(counts['refused'])}")
+
+    def start(self, kind):
+        self.read = 0
         if self.rich is not None:
-            self.rich.update(self.task, completed=n)
-        print(f"  read {n} {self.kind}", flush=True)
+            self.tasks[kind] = self.rich.add_task(kind, total=None, counts="")
+
+    def advance(self, kind, n, counts):
+        self.read += n
+        if self.rich is not None:
+            self.rich.update(self.tasks[kind], completed=self.read, counts=self._counts(counts))
+        else:
+            print(f"  {kind}: {self.read} read", flush=True)
+
+    def done(self, kind, counts, passes):
+        if self.rich is not None:
+            # a finished kind shows a full bar: its total is what was read
+            self.rich.update(self.tasks[kind], total=self.read, completed=self.read,
+                             counts=self._counts(counts) + f" ({passes} passes)")
+        else:
+            print(f"  read {self.read} {kind} ({passes} passes)", flush=True)
 
     def __exit__(self, *exc):
         if self.rich is not None:
@@ -204,12 +262,25 @@ def _owner(source, doc):
     return str(user_id), str(project_id)
 
 
+def _without_nulls(value):
+    """A null the original writes where a value is absent (v1's `project_id: null`, 19.0.0's
+    `backup_name: null` and `timeout: null` in an action it echoes, a client's `description:
+    null`) read as absent: our schemas refuse null where they want a string, and a PATCH's
+    null removes the key (RFC 7386), so absent is what null means here."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
 def _stored(kind, doc, version):
-    """The document as we store it: what the v2 view adds (project_id, backup_uuid and the
-    defaults status available, is_central false, which our v2 view adds back) is not
-    part of it."""
-    doc = dict(doc)
-    if "project_id" in doc and doc["project_id"] is None:
+    """The document as we store it: nulls dropped in the documents our schemas check
+    (backup metadata is kept as written), and what the v2 view adds (project_id,
+    backup_uuid and the defaults status available, is_central false, which our v2 view adds
+    back) not part of it."""
+    doc = _without_nulls(doc) if kind != "backups" else dict(doc)
+    if doc.get("project_id", "") is None:
         del doc["project_id"]  # the original v1 writes null there; the project is a column here
     if version != "v2":
         return doc
@@ -225,49 +296,98 @@ def _stored(kind, doc, version):
     return doc
 
 
-def write_all(source, documents) -> dict:
-    from ..extensions import db
-    from ..models import Action, Backup, Client, Job, Session
+def _check(kind, doc):
+    """Our rules for a document that did not come through our API; raises a ServiceError
+    (BadRequest) saying what is wrong."""
     from ..services import schedules
-    from ..services.schemas import JOB
+    from ..services.schemas import ACTION, CLIENT_INFO, JOB, SESSION
     from ..services.validation import validate
-    models = {"clients": Client, "actions": Action, "jobs": Job, "sessions": Session,
-              "backups": Backup}
-    summary = {}
-    new_actions = {}  # {project_id: {action_id}}: sorted into library entries and copies
-    for kind, key, id_field in KINDS:
-        model = models[kind]
-        counts = summary[kind] = {"new": 0, "updated": 0, "unchanged": 0, "refused": []}
-        for doc_id, listed in sorted(documents[kind].items()):
-            user_id, project_id = _owner(source, listed)
-            doc = _stored(kind, listed, source.version)
+    if kind == "jobs":
+        validate(JOB, doc)
+        schedules.validate_schedule(doc.get("job_schedule") or {})
+    elif kind == "actions":
+        validate(ACTION, doc)
+    elif kind == "sessions":
+        validate(SESSION, doc)
+        schedules.validate_schedule(doc.get("schedule") or {})
+    elif kind == "clients":
+        validate(CLIENT_INFO, doc.get("client") if isinstance(doc.get("client"), dict) else {},
+                 "client")
+
+
+def _models():
+    from ..models import Action, Backup, Client, Job, Session
+    return {"clients": Client, "actions": Action, "jobs": Job, "sessions": Session,
+            "backups": Backup}
+
+
+def write_page(source, kind, page, counts) -> list:
+    """One page of new ids: checked, matched with what is here in one query per project,
+    written under one savepoint; a page the database refuses (a field longer than its
+    column) is written again a document at a time, so only the refused ones are left out.
+    Returns (project_id, id) of the documents now here (new, updated or unchanged)."""
+    from ..extensions import db
+    from ..services.errors import ServiceError
+    model = _models()[kind]
+    column = model.client_id if kind == "clients" else getattr(model, _ID_FIELDS[kind])
+    ready = []
+    for doc_id, listed in page:
+        user_id, project_id = _owner(source, listed)
+        doc = _stored(kind, listed, source.version)
+        try:
+            _check(kind, doc)
+        except ServiceError as exc:
+            counts["refused"].append((doc_id, exc.description))
+            continue
+        ready.append((doc_id, user_id, project_id, doc))
+    here = {}
+    for project_id in {p for _i, _u, p, _d in ready}:
+        ids = [i for i, _u, p, _d in ready if p == project_id]
+        for row in model.query.filter(model.project_id == project_id, column.in_(ids)):
+            here[(project_id, row.doc_id)] = row
+    try:
+        with db.session.begin_nested():
+            outcome = [(p, i, _write(model, here.get((p, i)), u, p, d))
+                       for i, u, p, d in ready]
+            db.session.flush()
+    except Exception:  # noqa: BLE001 - found again below, document by document
+        outcome = []
+        for doc_id, user_id, project_id, doc in ready:
             try:
                 with db.session.begin_nested():
-                    if kind == "jobs":
-                        validate(JOB, doc)
-                        schedules.validate_schedule(doc.get("job_schedule") or {})
-                    column = model.client_id if kind == "clients" else getattr(model, id_field)
                     row = model.query.filter(model.project_id == project_id,
                                              column == doc_id).first()
-                    if row is None:
-                        row = model(user_id=user_id, project_id=project_id)
-                        row.set_doc(doc)
-                        db.session.add(row)
-                        db.session.flush()
-                        counts["new"] += 1
-                        if kind == "actions":
-                            new_actions.setdefault(project_id, set()).add(doc_id)
-                    elif row.doc == doc:
-                        counts["unchanged"] += 1
-                    else:
-                        row.set_doc(doc)
-                        row.bump()
-                        db.session.flush()
-                        counts["updated"] += 1
-            except HTTPException as exc:
-                counts["refused"].append((doc_id, exc.description or exc.name))
+                    result = _write(model, row, user_id, project_id, doc)
+                    db.session.flush()
+                outcome.append((project_id, doc_id, result))
             except Exception as exc:  # noqa: BLE001 - one bad document, not the import
                 counts["refused"].append((doc_id, str(getattr(exc, "orig", exc))[:200]))
+    for _project_id, _doc_id, result in outcome:
+        counts[result] += 1
+    return [(project_id, doc_id) for project_id, doc_id, _result in outcome]
+
+
+def sort_actions(imported: dict) -> None:
+    """The rule of services.actions.mark_imported (an imported action an imported job names
+    is that job's copy, the others library entries), for every action this run found here,
+    new or not: a rerun after a failure sorts what the failed run wrote. In chunks: a
+    source's action ids can outnumber what one IN list may hold."""
     from ..services import actions
-    actions.mark_imported(new_actions)
-    return summary
+    for project_id, ids in imported.items():
+        ids = sorted(ids)
+        for start in range(0, len(ids), 500):
+            actions.mark_imported({project_id: set(ids[start:start + 500])})
+
+
+def _write(model, row, user_id, project_id, doc) -> str:
+    from ..extensions import db
+    if row is None:
+        row = model(user_id=user_id, project_id=project_id)
+        row.set_doc(doc)
+        db.session.add(row)
+        return "new"
+    if row.doc == doc:
+        return "unchanged"
+    row.set_doc(doc)
+    row.bump()
+    return "updated"

@@ -30,10 +30,11 @@ def source(tmp_path):
         erin.create("actions", {"freezer_action": {"action": "backup", "mode": "fs"}})
         listed = {kind: erin.get(f"/v1/{kind}?limit=100").get_json()[kind]
                   for kind in ("clients", "actions", "jobs", "sessions", "backups")}
-    failing = set()  # list paths answering 500 (a source failing halfway)
+    failing = set()  # requests (path?query) answering 500: a source failing halfway
 
     def wsgi(environ, start_response):
-        if any(environ["PATH_INFO"].endswith(path) for path in failing):
+        asked = environ["PATH_INFO"] + "?" + environ.get("QUERY_STRING", "")
+        if any(part in asked for part in failing):
             start_response("500 INTERNAL SERVER ERROR", [("Content-Type", "application/json")])
             return [b'{"title": "Internal Server Error", "code": 500}']
         return app(environ, start_response)
@@ -83,16 +84,35 @@ def test_wrong_token_and_unreachable_source_fail_clearly(app, client, database_u
     assert ApiUser(client, "erin", project_id="proj-e").get("/v1/jobs").get_json()["jobs"] == []
 
 
-def test_a_source_failing_halfway_writes_nothing_and_a_rerun_completes(app, client, database_url,
-                                                                      source):
-    source["failing"].add("/sessions")  # clients, actions and jobs read, then a 500
-    r = manage(database_url, "import", "--from", source["url"], f"--token={source['token']}",
-               OS_PROJECT_ID="proj-e")
+def test_a_source_failing_halfway_leaves_whole_documents_and_a_rerun_completes(
+        app, client, database_url, source):
+    # pages of one document: the clients and the first action are written, then the second
+    # page of actions answers 500
+    source["failing"].add("/actions?limit=1&offset=1")
+    args = ("import", "--from", source["url"], f"--token={source['token']}", "--page-size", "1")
+    r = manage(database_url, *args, OS_PROJECT_ID="proj-e")
     assert r.returncode == 1 and "answered 500" in r.stderr, r.stderr
+    assert "2 documents above were written, each whole" in r.stderr, r.stderr
+    assert "run it again" in r.stderr
+    assert "clients   new 1," in r.stdout and "actions   new 1," in r.stdout, r.stdout
     here = ApiUser(client, "erin", project_id="proj-e")
+    written = here.get("/v1/actions").get_json()["actions"]
+    assert len(written) == 1 and written[0] in source["listed"]["actions"]
     assert here.get("/v1/jobs").get_json()["jobs"] == []
     source["failing"].clear()
+    r = manage(database_url, *args, OS_PROJECT_ID="proj-e")
+    assert r.returncode == 0, r.stderr
+    assert "clients   new 0, updated 0, unchanged 1" in r.stdout, r.stdout
+    assert "actions   new 1, updated 0, unchanged 1" in r.stdout, r.stdout
+    for kind, docs in source["listed"].items():
+        ours = here.get(f"/v1/{kind}?limit=100").get_json()[kind]
+        assert sorted(map(repr, ours)) == sorted(map(repr, docs)), kind
+
+
+def test_a_source_failing_before_any_page_writes_nothing(app, client, database_url, source):
+    source["failing"].add("/clients")
     r = manage(database_url, "import", "--from", source["url"], f"--token={source['token']}",
                OS_PROJECT_ID="proj-e")
-    assert r.returncode == 0, r.stderr
-    assert len(here.get("/v1/sessions").get_json()["sessions"]) == 1
+    assert r.returncode == 1 and "answered 500" in r.stderr and "nothing was written" in r.stderr
+    assert ApiUser(client, "erin", project_id="proj-e").get("/v1/actions").get_json()[
+        "actions"] == []
