@@ -17,7 +17,8 @@ SYSTEM_PACKAGES := python3-venv default-libmysqlclient-dev build-essential pkg-c
 TEST_SYSTEM_PACKAGES := chromium nginx
 export FLASK_APP := wsgi
 
-.PHONY: run docs test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-poll wrk bench-sessions openapi reliability fleet soak clients-venv test-agents
+# test-import: opt-in, not part of `make test` (below).
+.PHONY: test-import run docs test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-poll wrk bench-sessions openapi reliability fleet soak clients-venv test-agents
 
 # AUTH_MODE=keystone in the environment (`AUTH_MODE=keystone make run`): create_app() puts
 # keystonemiddleware's auth_token in front (installed here), which reads [keystone_authtoken]
@@ -105,6 +106,18 @@ $(CLIENTS_VENV)/.installed: requirements-clients.txt requirements-clients-v1.txt
 	  > "$$($(CLIENTS_V1_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/clients_v2_deps.pth"
 	@touch $@
 
+# Opt-in, not in `make test`: `freezer-manage import --from` against the original freezer-api
+# 18.0.0 (v1) and 19.0.0 (v2), each in a venv of its own (.venv-original-18/-19, from PyPI),
+# run on SQLite behind a fake auth filter, filled through its API (tests/original). About
+# 3 min the first time (the two venvs), then about 1 min (docs/migration.md).
+test-import: install-test .venv-original-18/.installed .venv-original-19/.installed
+	FREEZER_TEST_IMPORT=1 $(BIN)/python -m pytest -p no:cacheprovider tests/original $(PYTEST_ARGS)
+
+.venv-original-%/.installed: requirements-original-%.txt
+	$(call working_venv,.venv-original-$*)
+	.venv-original-$*/bin/pip install --quiet -r requirements-original-$*.txt
+	@touch $@
+
 # The real clients and agents alone (tests/clients; `make test` runs them too).
 test-agents: install-test
 	$(BIN)/python -m pytest tests/clients $(PYTEST_ARGS)
@@ -166,4 +179,4 @@ cluster-proof: install-test
 	$(BIN)/python -m bench.cluster.proof $(CLUSTER_PROOF_ARGS)
 
 clean:
-	rm -rf $(VENV) $(CLIENTS_VENV) $(CLIENTS_V1_VENV) .pytest_cache site
+	rm -rf $(VENV) $(CLIENTS_VENV) $(CLIENTS_V1_VENV) .venv-original-18 .venv-original-19 .pytest_cache site
