@@ -47,6 +47,20 @@ def source(tmp_path):
     server.server_close()
 
 
+def library(app):
+    """{action_id: in_library} of the actions here: the one made alone is a library entry,
+    the copy of the job's embedded action is not (services.actions.mark_imported)."""
+    from app.models import Action
+    with app.app_context():
+        return {row.action_id: row.in_library for row in Action.query.all()}
+
+
+def expected_library(source):
+    job = next(iter(source["listed"]["jobs"]))
+    copies = {a["action_id"] for a in job["job_actions"]}
+    return {a["action_id"]: a["action_id"] not in copies for a in source["listed"]["actions"]}
+
+
 @pytest.mark.parametrize("api", ["v2", "v1"])
 def test_every_document_arrives_and_a_rerun_changes_nothing(app, client, database_url, source,
                                                             api):
@@ -61,6 +75,7 @@ def test_every_document_arrives_and_a_rerun_changes_nothing(app, client, databas
     for kind, docs in source["listed"].items():
         ours = here.get(f"/v1/{kind}?limit=100").get_json()[kind]
         assert sorted(map(repr, ours)) == sorted(map(repr, docs)), kind
+    assert library(app) == expected_library(source) and sum(library(app).values()) == 1
     again = manage(database_url, "import", "--from", source["url"],
                    f"--token={source['token']}", "--api", api, **env)
     assert again.returncode == 0, again.stderr
@@ -107,6 +122,8 @@ def test_a_source_failing_halfway_leaves_whole_documents_and_a_rerun_completes(
     for kind, docs in source["listed"].items():
         ours = here.get(f"/v1/{kind}?limit=100").get_json()[kind]
         assert sorted(map(repr, ours)) == sorted(map(repr, docs)), kind
+    # the actions the failed run wrote are sorted by the rerun, once the jobs are here
+    assert library(app) == expected_library(source)
 
 
 def test_a_source_failing_before_any_page_writes_nothing(app, client, database_url, source):
