@@ -86,3 +86,33 @@ def test_a_stale_tab_cannot_overwrite_a_session(page, agent, screenshots, reques
         second.set_viewport_size(size)
         second.screenshot(path=str(screenshots / f"{request.node.name}-stale-{label}.png"),
                           full_page=True)
+
+
+def test_start_now_asks_naming_the_jobs_and_rounds_are_kept(page, agent):
+    page.set_viewport_size(WIDE)
+    one = agent.create("jobs", job_body(description="db one", client_id="proj_db1"))
+    two = agent.create("jobs", job_body(description="db two", client_id="proj_db2"))
+    session_id = _new_session(page, "db cluster", hour="2", minute="30")
+    for job_id in (one, two):
+        page.select_option("select[name=job_id]", job_id)
+        page.click("text=Add to session")
+        expect(page.locator(f"tr.session-job[data-job-id='{job_id}']")).to_have_count(1)
+    page.click("text=Start its jobs now…")
+    expect(page.locator("h1")).to_have_text("Start the 2 job(s) of this session now?")
+    expect(page.locator("article")).to_contain_text("“db one” on proj_db1")
+    expect(page.locator("article")).to_contain_text("“db two” on proj_db2")
+    _shots(page, "start-confirmation")
+    page.click("text=Start 2 job(s) now")
+    page.wait_for_url(re.compile(rf".*/sessions/{session_id}$"))
+    for job_id in (one, two):
+        assert agent.call("GET", f"/v1/jobs/{job_id}")["job_schedule"]["event"] == "start"
+    act = f"/v1/sessions/{session_id}/action"
+    for job_id in (one, two):
+        agent.call("POST", act, {"start": {"job_id": job_id, "current_tag": 0}})
+    agent.call("POST", act, {"end": {"job_id": one, "current_tag": 1, "result": "success"}})
+    agent.call("POST", act, {"end": {"job_id": two, "current_tag": 1, "result": "fail"}})
+    page.reload()
+    row = page.locator("tr.session-round[data-tag='1']")
+    expect(row).to_contain_text("db one: success")
+    expect(row).to_contain_text("db two: fail")
+    _shots(page, "past-rounds")
