@@ -71,7 +71,16 @@ def awaits_poll(schedule: dict, now: datetime, tz=None) -> bool:
         return False
 
 
-AT_NEXT_POLL = "first run when the agent next polls, then on that interval"
+def awaiting_reason(schedule: dict) -> str:
+    """Why an interval job that awaits_poll() has no known run time. The 18.0.0 scheduler
+    passes no start date for an interval without schedule_start_date, and APScheduler's
+    IntervalTrigger then starts one interval after the agent picks the job up."""
+    schedule = schedule if isinstance(schedule, dict) else {}
+    if schedule.get("status") in schedules.HELD_STATUSES and schedule.get("event") != "start":
+        return ("its agent has it scheduled but it has not run yet, so its times are not "
+                "known here")
+    return ("first run one interval after the agent next polls and picks it up (no start "
+            "date), then on that interval")
 
 
 def job_forecast(doc: dict, count: int, now: datetime | None = None) -> dict:
@@ -104,7 +113,7 @@ def planned(doc: dict, count: int, now: datetime | None = None) -> tuple[list, s
     now = schedules.utc_now(now)
     schedule = doc.get("job_schedule") if isinstance(doc.get("job_schedule"), dict) else {}
     if inactive_reason(doc) is None and awaits_poll(schedule, now):
-        return [], AT_NEXT_POLL
+        return [], awaiting_reason(schedule)
     answer = job_forecast(doc, count, now)
     return answer["forecast"], answer["reason"]
 

@@ -11,20 +11,26 @@ def test_interval_job_without_start_date_runs_at_next_poll_not_now(ui, alice):
     waiting = alice.create("jobs", job_body(description="hourly, never run", schedule={
         "schedule_interval": "1 hours", "event": "start"}))
     page = ui.get(f"/jobs/{waiting}").text
-    assert "first run when the agent next polls" in page
+    # 18.0.0 builds IntervalTrigger without a start date: it starts one interval later
+    assert "first run one interval after the agent next polls" in page
     assert "2026-11-27 00:40" not in page and "Next runs:" not in page
     panel = ui.get("/overview/attention", htmx=True).text.split("Without a recent success")[0]
     assert "hourly, never run" not in panel  # no phantom "now" entries in Next runs
     assert '<span class="n">0</span>runs in the next 24 h' in panel
-    assert "1 interval job runs first when its agent next polls" in panel
+    assert ("1 interval job has no run time yet (no start date): the first run comes one "
+            "interval after its agent next polls") in panel
     assert "No job is scheduled" not in panel
-    assert "1 interval job runs first" in ui.get("/upcoming").text
+    assert "1 interval job has no run time yet" in ui.get("/upcoming").text
     assert "hourly, never run" not in ui.get("/upcoming").text
     # once it has run, its grid is known and its runs are listed
     alice.patch(f"/v1/jobs/{waiting}", {"job_schedule": {"status": "scheduled",
                                                           "time_started": NOW - 600}})
     page = ui.get(f"/jobs/{waiting}").text
     assert "Next runs:" in page and "agent next polls" not in page
+    # scheduled by its agent, not run yet: no grid known here, and it says so
+    held = alice.create("jobs", job_body(description="hourly, held", schedule={
+        "schedule_interval": "1 hours", "status": "scheduled", "event": ""}))
+    assert "its agent has it scheduled but it has not run yet" in ui.get(f"/jobs/{held}").text
     assert "hourly, never run" in ui.get("/overview/attention", htmx=True).text.split(
         "Without a recent success")[0]
 
