@@ -36,6 +36,8 @@ class Run(db.Model):
         Index("ix_runs_project_job", "project_id", "job_id", "pk"),
         Index("ix_runs_project_job_result", "project_id", "job_id", "result"),
         Index("ix_runs_started_at", "started_at"),
+        # a project's runs in a time range (the fleet activity timeline)
+        Index("ix_runs_project_started", "project_id", "started_at"),
     )
 
     @property

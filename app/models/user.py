@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(Timestamp(), nullable=False, default=utcnow)
     #: set while the operator is disabled: no sign-in, no session, no token works
     disabled_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    #: an IANA zone the dashboard shows times in (NULL: not chosen yet, UTC)
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="owner",
                                                     cascade="all, delete-orphan",

@@ -82,6 +82,7 @@ def init_app(app):
     # the page modules add their routes to blp when imported
     from . import actions, admin, backups, clients, jobs, notify, overview, search, sessions  # noqa: F401
     from . import job_bulk, job_edit  # noqa: F401
+    from . import account, activity  # noqa: F401
     app.register_blueprint(blp)
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
     app.jinja_env.globals.update(has_endpoint=has_endpoint, url_with=url_with)

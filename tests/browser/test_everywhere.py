@@ -1,6 +1,8 @@
 """What every page has (base.html, app.css, app.js) in a real browser: "/" focuses the nav's
 search box, and at 390 px (a phone) no page is wider than the screen, the menu folds behind
 a toggle and tables reflow so their status column stays in view."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -51,8 +53,11 @@ def test_at_390_px_no_page_is_wider_than_the_phone(page, fleet):
     page.set_viewport_size({"width": 390, "height": 844})
     checked = []
     for url in _existing(page, MAIN_PAGES + [f"/jobs/{fleet}", "/clients/proj_node1"]):
-        width = page.evaluate("document.scrollingElement.scrollWidth")
-        assert width <= 390, (url, width)
+        # while its fragments load (htmx) and once they are in
+        loading = page.evaluate("document.scrollingElement.scrollWidth")
+        page.wait_for_load_state("networkidle")
+        loaded = page.evaluate("document.scrollingElement.scrollWidth")
+        assert loading <= 390 and loaded <= 390, (url, loading, loaded)
         checked.append(url)
     assert len(checked) >= 12
     page.goto("/jobs")
@@ -98,3 +103,64 @@ def test_screenshots_of_the_main_pages(page, fleet, width):
                                 "/search?q=node"]):
         name = url.strip("/").replace("?", "-").replace("=", "-") or "overview"
         page.shot(f"{name}-{width}")
+
+
+def test_the_timeline_renders_with_runs_and_planned_and_links_to_the_job(page, agent):
+    agent.call("POST", "/v1/clients/", client_body(client_id="proj_node1", hostname="node1"))
+    job_id = agent.create("jobs", job_body(description="etc nightly", schedule={
+        "schedule_interval": "2 hours", "schedule_start_date": "2026-01-01T00:00:00"}))
+    agent.call("PATCH", f"/v1/jobs/{job_id}", {"job_schedule": {"status": "running"}})
+    agent.call("PATCH", f"/v1/jobs/{job_id}",
+               {"job_schedule": {"status": "scheduled", "result": "fail"}})
+    agent.call("PATCH", f"/v1/jobs/{job_id}", {"job_schedule": {"status": "running"}})
+    page.goto("/activity")
+    svg = page.locator("svg#timeline")
+    expect(svg).to_be_visible()
+    expect(svg.locator("rect.bar.fail")).to_have_count(1)
+    expect(svg.locator("rect.bar.running")).to_have_count(1)
+    assert svg.locator("rect.bar.planned").count() >= 11  # every 2 h for 24 h
+    expect(svg.locator("text.row-label")).to_have_text(["node1"])
+    # the countdown ticks in the browser (app.js), from the server's first text
+    countdown = page.locator("#next-run time[data-countdown]")
+    expect(countdown).to_have_text(re.compile(r"^(in (\d+ h \d\d min|\d+ min \d\d s|\d+ s)|due now)$"))
+    fill = svg.locator("rect.bar.fail").evaluate("e => getComputedStyle(e).fill")
+    assert fill == "rgb(192, 57, 43)", fill  # coloured by app.css under the CSP
+    page.shot("timeline-1366")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    page.shot("timeline-390")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    # the bars overlap here (runs seconds apart): the keyboard reaches each one
+    svg.locator("a[data-result=fail]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf".*/jobs/{job_id}\?before=\d+#runs$"))
+    expect(page.locator("body")).to_contain_text("fail")
+
+
+def test_the_empty_timeline_renders(page):
+    page.goto("/activity?window=7d")
+    expect(page.locator("svg#timeline line.now")).to_have_count(1)
+    expect(page.locator("figcaption")).to_contain_text("No run in this window")
+    expect(page.locator("nav a[aria-current=page]", has_text="Last 7 days")).to_have_count(1)
+    page.shot("timeline-empty")
+
+
+def test_times_follow_the_browsers_zone_once_stored(browser, live_token_server):
+    from tests.builders import PASSWORD
+    url, _ = live_token_server
+    context = browser.new_context(base_url=url, timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    page.goto("/auth/login")
+    page.fill("#username", "alice")
+    page.fill("#password", PASSWORD)
+    with page.expect_response(lambda r: r.url.endswith("/account/time-zone")
+                              and r.request.method == "POST") as stored:
+        page.click("button[type=submit]")
+    assert stored.value.status == 204
+    page.goto("/auth/tokens")  # the live server's token, created just now
+    expect(page.locator("nav.top")).to_contain_text("Asia/Tokyo")
+    created = page.locator("td time").first
+    expect(created).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d JST$"))
+    assert created.get_attribute("title").endswith(" UTC")
+    context.close()

@@ -124,7 +124,7 @@ def test_schedule_preview(ui):
     r = ui.get("/schedule/preview?prefix=schedule-&schedule-kind=cron&schedule-schedule_hour=2"
                "&schedule-schedule_minute=30", htmx=True)
     assert r.status_code == 200
-    runs = re.findall(r"<li>([^<]+)</li>", r.text)
+    runs = re.findall(r"<li><time[^>]*>([^<]+)</time></li>", r.text)
     assert runs[:2] == ["2026-11-27 02:30:00 UTC", "2026-11-28 02:30:00 UTC"] and len(runs) == 5
     bad = ui.get("/schedule/preview?prefix=schedule-&schedule-kind=cron&schedule-schedule_hour=25",
                  htmx=True)
@@ -161,10 +161,10 @@ def test_jobs_list_filters_in_the_url(ui, alice):
 
 
 def test_run_history_times_read_like_every_other_time():
-    from app.ui.filters import when
-    assert when("2026-11-27T03:29:40.287193Z") == "2026-11-27 03:29:40 UTC"
-    assert when("2026-11-27T03:29:40") == "2026-11-27 03:29:40 UTC"
-    assert when(1795744129) == "2026-11-27 01:48:49 UTC"
+    from app.ui.filters import when_text
+    assert when_text("2026-11-27T03:29:40.287193Z") == "2026-11-27 03:29:40 UTC"
+    assert when_text("2026-11-27T03:29:40") == "2026-11-27 03:29:40 UTC"
+    assert when_text(1795744129) == "2026-11-27 01:48:49 UTC"
 
 
 def test_the_job_pages_older_runs_link_continues_where_the_page_ended(ui, alice):
@@ -179,7 +179,7 @@ def test_the_job_pages_older_runs_link_continues_where_the_page_ended(ui, alice)
     assert link and "2026-11-27 00:11:00 UTC" in first and "00:01:00 UTC" not in first
     alice.patch(f"/v1/jobs/{job_id}", {"job_schedule": {"status": "running"}})  # a 13th meanwhile
     older = ui.get(link.group(1).replace("&amp;", "&")).text
-    times = re.findall(r"<td>(2026-11-27 \d\d:\d\d:\d\d UTC)</td><td>2026", older)
+    times = re.findall(r"<td><time[^>]*>(2026-11-27 \d\d:\d\d:\d\d UTC)</time></td><td><time", older)
     assert times == ["2026-11-27 00:01:00 UTC", "2026-11-27 00:00:00 UTC"]
     assert "Older runs" not in older
 
