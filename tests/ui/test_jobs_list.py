@@ -44,7 +44,8 @@ def test_a_running_job_shows_since_when_and_a_cleared_result_keeps_the_last_one(
     job_id = alice.create("jobs", job_body())
     alice.patch(f"/v1/jobs/{job_id}", {"job_schedule": {
         "status": "running", "time_started": int(NOW.timestamp()) - 120}})
-    assert "running since 2 min ago" in _row(ui.get("/jobs").text, job_id)
+    row = re.sub(r"</?time[^>]*>", "", _row(ui.get("/jobs").text, job_id))  # times are <time>s
+    assert "running since 2 min ago" in row
 
 
 def test_row_stop_asks_first_naming_the_job(ui, alice):
