@@ -1,14 +1,14 @@
 """the operator's time zone (users.time_zone, NULL: not chosen yet, shown in UTC); a
 project's runs by start time (the fleet activity timeline reads a time range per project)
 
-Revision ID: 0011_time_zone_and_runs_by_time
-Revises: 0010_action_library
+Revision ID: 0012_time_zone_and_runs_by_time
+Revises: 0011_session_rounds
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0011_time_zone_and_runs_by_time'
-down_revision = '0010_action_library'
+revision = '0012_time_zone_and_runs_by_time'
+down_revision = '0011_session_rounds'
 branch_labels = None
 depends_on = None
 
