@@ -167,7 +167,7 @@ def run_source_import(app, args) -> int:
     summary = {kind: {"new": 0, "updated": 0, "unchanged": 0, "refused": []}
                for kind, _key, _id in KINDS}
     failure, imported_actions = None, {}  # {project_id: {action_id}}: ids only
-    with Progress(args.dry_run) as progress:
+    with Progress() as progress:
         try:
             for kind, key, _id_field in KINDS:
                 progress.start(kind)
@@ -185,10 +185,16 @@ def run_source_import(app, args) -> int:
                 progress.done(kind, summary[kind], source.passes)
             # once every job is here (a failed run leaves this to its rerun)
             sort_actions(imported_actions)
-            db.session.rollback() if args.dry_run else db.session.commit()
+            if args.dry_run:
+                db.session.rollback()
+            else:
+                db.session.commit()
         except SourceError as exc:
             db.session.rollback()
             failure = exc
+        except Exception as exc:  # noqa: BLE001 - this database failing: say what was written
+            db.session.rollback()
+            failure = f"{type(exc).__name__}: {str(getattr(exc, 'orig', exc))[:300]}"
     print(("Would import" if args.dry_run else "Imported") +
           (" before the failure:" if failure else ":"))
     for kind, counts in summary.items():
@@ -211,8 +217,7 @@ def run_source_import(app, args) -> int:
 class Progress:
     """A bar per kind on a terminal (rich), a plain line per page otherwise."""
 
-    def __init__(self, dry_run):
-        self.verb = "would write" if dry_run else "written"
+    def __init__(self):
         self.rich = None
 
     def __enter__(self):
