@@ -1,11 +1,13 @@
 import hashlib
 
-from sqlalchemy import BigInteger, Index, Integer, String
+from sqlalchemy import BigInteger, Double, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .document import DocumentMixin
 from .types import IdString
+
+SET_KEY_LENGTH = 200
 
 
 def backup_id_hash(backup_id: str) -> str:
@@ -25,6 +27,12 @@ class Backup(DocumentMixin, db.Model):
     time_stamp: Mapped[int | None] = mapped_column(BigInteger)
     level: Mapped[int | None] = mapped_column(Integer)
     job_id: Mapped[str | None] = mapped_column(IdString(255))
+    # The backup set (hostname, name, container) as one sortable key, so the dashboard pages
+    # backups by set in one index (four 255-character columns exceed InnoDB's key length).
+    set_key: Mapped[str | None] = mapped_column(IdString(SET_KEY_LENGTH))
+    # MB, as agents report them in the metadata (None when not reported)
+    size_compressed: Mapped[float | None] = mapped_column(Double)
+    size_uncompressed: Mapped[float | None] = mapped_column(Double)
 
     __table_args__ = (
         # ids are unique per project; v1 looks them up per user
@@ -37,6 +45,14 @@ class Backup(DocumentMixin, db.Model):
         Index("ix_backups_user_backup_name", "user_id", "backup_name"),
         Index("ix_backups_user_time_stamp", "user_id", "time_stamp"),
         Index("ix_backups_user_job", "user_id", "job_id"),
+        # the dashboard's history (app/services/history.py): covering index ranges on time,
+        # per project, per host and per set
+        Index("ix_backups_project_time_sizes", "project_id", "time_stamp", "size_compressed",
+              "size_uncompressed"),
+        Index("ix_backups_project_host_time", "project_id", "hostname", "time_stamp",
+              "size_compressed", "size_uncompressed"),
+        Index("ix_backups_project_set", "project_id", "set_key", "time_stamp", "level",
+              "size_compressed", "size_uncompressed"),
     )
 
     SEARCH_COLUMNS = {
@@ -72,6 +88,25 @@ class Backup(DocumentMixin, db.Model):
         self.time_stamp = _int(meta.get("time_stamp", meta.get("timestamp")))
         self.level = _int(meta.get("curr_backup_level", meta.get("level")))
         self.job_id = _str(meta.get("job_id"))
+        self.set_key = set_key(self.hostname, self.backup_name, self.container)
+        self.size_compressed = _size(meta.get("backup_size_compressed"))
+        self.size_uncompressed = _size(meta.get("backup_size_uncompressed"))
+
+
+
+def set_key(hostname, backup_name, container) -> str:
+    """Host, name and container joined (so sets sort by host, then name); a key too long
+    for the column keeps a prefix and a digest of the whole."""
+    key = "\x1f".join(part or "" for part in (hostname, backup_name, container))
+    if len(key) > SET_KEY_LENGTH:
+        key = key[:SET_KEY_LENGTH - 17] + "#" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    return key
+
+
+def _size(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
 
 
 def _str(value):

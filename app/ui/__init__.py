@@ -87,5 +87,6 @@ def init_app(app):
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
     app.jinja_env.globals.update(has_endpoint=has_endpoint, url_with=url_with)
     app.jinja_env.globals.update(current_project=current_project)
-    from . import filters
+    from . import charts, filters
     filters.init_app(app)
+    charts.init_app(app)

@@ -2,15 +2,17 @@
 restore it onto any client as a stopped restore job."""
 from datetime import datetime, timezone
 
-from flask import current_app, flash, request, url_for
+from flask import current_app, flash, jsonify, request, url_for
 from flask_login import login_required
 
 from ..models import Backup
-from ..services import documents, jobs, restores
+from ..services import documents, history, jobs, restores
 from ..services.errors import BadRequest, Unprocessable
 from . import blp, go, owner, page_args, queries, render
+from .history import set_charts
 from .forms import ConfirmForm, RestoreForm, choices, attach_service_error
 
+SETS_PER_PAGE = 20
 FILTERS = ("hostname", "backup_name", "container", "level", "from", "to", "job_id")
 
 
@@ -40,17 +42,32 @@ def _filters(args) -> dict:
 @blp.route("/backups")
 @login_required
 def backups():
-    limit, offset = page_args(50)
+    """Paged by backup set (app/services/history.py), never by row: a set's level chain is
+    never split across pages, and a set without a level-0 backup is flagged."""
+    limit, offset = page_args(SETS_PER_PAGE)
     errors, status = {}, 200
     try:
         filters = _filters(request.args)
     except BadRequest as error:
         errors, status = error.errors, 400
         filters = {}
-    page = queries.backups_page(owner(), filters, limit, offset) if not errors else \
-        queries.Page([], limit, offset, False)
+    keys, has_next = history.set_keys_page(owner(), filters, limit, offset) if not errors \
+        else ([], False)
+    page = queries.Page(keys, limit, offset, has_next)
+    groups = set_charts(history.sets(owner(), keys, filters))
     return render("backups/list.html", "backups/_results.html", status=status, page=page,
-                  groups=queries.group_by_set(page.items), args=request.args, errors=errors)
+                  groups=groups, args=request.args, errors=errors)
+
+
+@blp.route("/backups/sets.json")
+@login_required
+def backup_sets_json():
+    """The figures behind the backups page: one page of sets with sizes and growth."""
+    limit, offset = page_args(SETS_PER_PAGE)
+    filters = _filters(request.args)
+    keys, has_next = history.set_keys_page(owner(), filters, limit, offset)
+    return jsonify({"sets": [history.set_view(g) for g in history.sets(owner(), keys, filters)],
+                    "limit": limit, "offset": offset, "has_next": has_next})
 
 
 def _backup():

@@ -11,7 +11,9 @@ from ..services import actions as action_rules
 from ..services import clients as client_rules
 from ..services import documents, forecast, jobs, restores, runs, schedules
 from ..services.errors import BadRequest, PreconditionFailed, Unprocessable
+from ..services import history as figures
 from . import blp, go, is_htmx, owner, page_args, queries, render, versions
+from .history import job_charts, job_sparklines
 from .forms import JobForm, choices, ScheduleEditForm, ScheduleForm, attach_service_error
 
 EVENTS = ("start", "stop", "abort")
@@ -36,7 +38,8 @@ def jobs_list():
     return render("jobs/list.html", "jobs/_table.html", page=page, args=request.args,
                   rows=[list_row(job) for job in page.items],
                   clients=queries.all_clients(owner()),
-                  sessions=queries.all_sessions(owner()))
+                  sessions=queries.all_sessions(owner()),
+                  history=job_sparklines([job.job_id for job in page.items]))
 
 
 def last_run(job: Job) -> dict | None:
@@ -311,7 +314,8 @@ def job_page(job_id):
                   **_planned(row.doc),
                   runs=[runs.view(r) for r in history], older_runs=older,
                   backups=queries.backups_page(owner(), {"job_id": job_id}, 10, 0),
-                  session=session, summary=_summary)
+                  session=session, summary=_summary,
+                  job_history=job_charts(figures.job_runs(owner(), row.job_id)))
 
 
 @blp.route("/jobs/<job_id>/event", methods=["POST"])

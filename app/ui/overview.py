@@ -6,6 +6,7 @@ from ..services import forecast
 from ..services.notify import incidents
 from ..services.scope import PROJECT_ID
 from . import PROJECT_KEY, blp, go, owner, queries, render
+from .history import overview_charts, overview_figures
 
 FAILED_HOURS = 24
 UPCOMING_HOURS = 24
@@ -31,7 +32,8 @@ def overview():
                   silent=queries.silent_clients(me, silent_minutes),
                   silent_minutes=silent_minutes,
                   incident_count=incidents.count_open(me),
-                  incidents=incidents.open_in(me, 10), **_thresholds())
+                  incidents=incidents.open_in(me, 10), **_thresholds(),
+                  **overview_charts(overview_figures()))
 
 
 def _thresholds() -> dict:

@@ -38,11 +38,46 @@ def test_filters_live_in_the_url(ui, alice):
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
 
 
-def test_paging(ui, alice):
+def test_paged_by_set_never_by_row(ui, alice):
     _load(alice)
-    first = ui.get("/backups?limit=2").text
-    assert first.count('class="backup"') == 2 and "offset=2" in first
-    assert ui.get("/backups?limit=2&offset=2").text.count('class="backup"') == 2
+    first = ui.get("/backups?limit=1").text  # one set a page: its whole chain on it
+    assert first.count('class="backup-set"') == 1 and first.count('class="backup"') == 3
+    assert "chain: L0 → L1 → L2" in first and "offset=1" in first
+    second = ui.get("/backups?limit=1&offset=1").text
+    assert second.count('class="backup-set"') == 1 and second.count('class="backup"') == 1
+    assert "db</strong>" in second
+
+
+def test_a_set_without_a_level_0_backup_is_flagged(ui, alice):
+    _load(alice)
+    for level, hours in ((1, 0), (2, 1)):  # incrementals whose full backup is not recorded
+        alice.post("/v1/backups/", backup_body(hostname="node3", backup_name="logs", level=level,
+                                               time_stamp=T0 + 5 * DAY + hours * 3600))
+    text = ui.get("/backups").text
+    sets = text.split('class="backup-set"')[1:]
+    flagged = [s for s in sets if "no level-0 backup" in s]
+    assert len(flagged) == 1 and "logs</strong>" in flagged[0]
+    data = ui.get("/backups/sets.json").get_json()
+    assert [(s["backup_name"], s["broken_chain"]) for s in data["sets"]] == \
+        [("logs", True), ("data", False), ("db", False)]
+
+
+def test_sizes_per_backup_and_per_set_with_growth(ui, alice):
+    for level, hours, compressed, uncompressed in ((0, 0, 100, 400), (1, 1, 10, 40.5),
+                                                    (2, 2, 5.5, 20)):
+        alice.post("/v1/backups/", backup_body(level=level, time_stamp=T0 + hours * 3600,
+                                               backup_size_compressed=compressed,
+                                               backup_size_uncompressed=uncompressed))
+    alice.post("/v1/backups/", backup_body(level=0, time_stamp=T0 - DAY))  # sizes unreported
+    data = ui.get("/backups/sets.json").get_json()
+    (only,) = data["sets"]
+    assert only["count"] == 4 and only["size_compressed"] == 115.5
+    assert only["size_uncompressed"] == 460.5 and not only["broken_chain"]
+    assert [g["cumulative_compressed"] for g in only["growth"]] == [0, 100, 110, 115.5]
+    text = ui.get("/backups").text
+    assert "4 backups in the set, 115.5 MB compressed, 460.5 MB uncompressed" in text
+    assert '<td class="size">5.50 MB</td><td class="size">20 MB</td>' in text
+    assert '<svg id="growth-1"' in text
 
 
 def test_delete_asks_first(ui, alice):
