@@ -53,6 +53,8 @@ class Backup(DocumentMixin, db.Model):
               "size_compressed", "size_uncompressed"),
         Index("ix_backups_project_set", "project_id", "set_key", "time_stamp", "level",
               "size_compressed", "size_uncompressed"),
+        # a job's backups, newest first (the job page; v1 has (user_id, job_id))
+        Index("ix_backups_project_job", "project_id", "job_id", "time_stamp"),
     )
 
     SEARCH_COLUMNS = {

@@ -61,6 +61,8 @@ class Job(DocumentMixin, db.Model):
         # the watcher: missed fire times, runs open too long
         Index("ix_jobs_project_due", "project_id", "due_at"),
         Index("ix_jobs_project_run_started", "project_id", "run_started_at"),
+        # the overview's jobs without a recent success (app/ui/queries.py)
+        Index("ix_jobs_project_last_success", "project_id", "last_success_at"),
     )
 
     SEARCH_COLUMNS = {

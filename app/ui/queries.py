@@ -238,18 +238,16 @@ def sessions_page(scope: Scope, args: dict, limit: int, offset: int) -> Page:
 
 def _stale_clause(scope: Scope, hours: int):
     """Jobs meant to run (not stopped, removed or waiting on a stop) without a successful run
-    that ended in the last `hours` (one index probe per job on runs (project_id, job_id,
-    result)). A job younger than the window counts too: one that only ever failed, or never
-    ran, has not succeeded, and the overview says every other job has."""
-    from sqlalchemy import and_, exists, or_
+    that ended in the last `hours`: jobs.last_success_at, which runs.record_change keeps as
+    each run closes (an index range on (project_id, last_success_at), instead of one probe
+    on runs per job). A job younger than the window counts too: one that only ever failed,
+    or never ran, has not succeeded, and the overview says every other job has."""
+    from sqlalchemy import and_, or_
 
-    from ..models.run import Run
     since = clock.utcnow() - timedelta(hours=hours)
-    recent_success = exists().where(Run.project_id == Job.project_id, Run.job_id == Job.job_id,
-                                    Run.result == "success", Run.ended_at >= since)
     meant_to_run = and_(or_(Job.status.is_(None), Job.status.not_in(("stop", "removed"))),
                         or_(Job.event.is_(None), Job.event.not_in(("stop", "remove"))))
-    return and_(meant_to_run, ~recent_success)
+    return and_(meant_to_run, or_(Job.last_success_at.is_(None), Job.last_success_at < since))
 
 
 def stale_jobs(scope: Scope, hours: int, limit: int = 10):

@@ -1,6 +1,7 @@
 """dashboard history: backups carry their set key and sizes (from the metadata, backfilled
-here), covering indexes for per-project, per-host and per-set time ranges; runs indexed by
-(started_at, project_id, result) for the overview's 24 h / 7 d totals
+here), covering indexes for per-project, per-host and per-set time ranges, a job's backups
+per project; runs indexed by (started_at, project_id, result) for the overview's 24 h / 7 d
+totals; jobs by (project_id, last_success_at) for its jobs without a recent success
 
 Revision ID: 0013_history_charts
 Revises: 0012_time_zone_and_runs_by_time
@@ -24,6 +25,7 @@ BACKUP_INDEXES = {
                                      'size_uncompressed'],
     'ix_backups_project_set': ['project_id', 'set_key', 'time_stamp', 'level', 'size_compressed',
                                'size_uncompressed'],
+    'ix_backups_project_job': ['project_id', 'job_id', 'time_stamp'],
 }
 BATCH = 2000
 
@@ -42,6 +44,9 @@ def upgrade():
         batch_op.create_index('ix_runs_started_project', ['started_at', 'project_id', 'result'],
                               unique=False)
         batch_op.drop_index('ix_runs_started_at')
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.create_index('ix_jobs_project_last_success', ['project_id', 'last_success_at'],
+                              unique=False)
 
 
 def _backfill():
@@ -71,6 +76,8 @@ def _backfill():
 
 
 def downgrade():
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.drop_index('ix_jobs_project_last_success')
     with op.batch_alter_table('runs', schema=None) as batch_op:
         batch_op.create_index('ix_runs_started_at', ['started_at'], unique=False)
         batch_op.drop_index('ix_runs_started_project')
