@@ -21,7 +21,8 @@ JOB_DAYS = 30           # ... of the last 30 days
 SPARK_RUNS = 20         # the jobs list: success rate over the last 20 runs
 SPARK_WINDOW = 5        # ... each point the rate of the 5 runs up to it
 MARKS = 10              # ... and the last 10 runs as marks
-SET_BACKUPS = 30        # the backups list: the last 30 backups of each set
+SET_ROWS = 10           # the backups list: the last 10 backups of each set as rows ...
+SET_GROWTH = 30         # ... and its growth over the last 30
 
 
 def _duration(run: Run):
@@ -248,9 +249,11 @@ def set_keys_page(scope: Scope, args: dict, limit: int, offset: int) -> tuple[li
     """One page of backup sets having a backup that matches the filters, the set with the
     newest backup first (oldest first with sort=oldest). MAX(time_stamp) per set_key along
     (project_id, set_key, time_stamp) is one index probe per set on MariaDB (a loose index
-    scan): the cost follows the number of sets, not of backups."""
+    scan, which MariaDB chooses only when the group names the index's leading project_id
+    too): the cost follows the number of sets, not of backups."""
     newest = func.max(Backup.time_stamp)
-    stmt = (select(Backup.set_key).where(*_set_filters(scope, args)).group_by(Backup.set_key)
+    stmt = (select(Backup.set_key).where(*_set_filters(scope, args))
+            .group_by(Backup.project_id, Backup.set_key)
             .order_by(newest.asc() if args.get("sort") == "oldest" else newest.desc(),
                       Backup.set_key)
             .limit(limit + 1).offset(offset))
@@ -258,24 +261,37 @@ def set_keys_page(scope: Scope, args: dict, limit: int, offset: int) -> tuple[li
     return keys[:limit], len(keys) > limit
 
 
+def _last_per_set(columns, where, keys, per_set):
+    """UNION ALL of one LIMITed read per set along (project_id, set_key, time_stamp)."""
+    parts = [select(*columns).where(*where, Backup.set_key == key)
+             .order_by(Backup.time_stamp.desc(), Backup.pk.desc()).limit(per_set).subquery()
+             for key in keys]
+    return union_all(*[select(*part.c) for part in parts]).subquery()
+
+
 def sets(scope: Scope, keys: list[str], args: dict | None = None,
-         per_set: int = SET_BACKUPS) -> list[dict]:
+         per_set: int = SET_ROWS, growth_of: int = SET_GROWTH) -> list[dict]:
     """Each set of `keys`, in that order: its last `per_set` matching backups (newest
-    first), the level chain of those (oldest to newest), whether the set holds a level-0
-    backup at all (broken chain when not), and its totals (count, sizes) over the whole set
-    (sums along the covering index (project_id, set_key, ...))."""
+    first) and their level chain (oldest to newest); its growth (cumulative compressed MB)
+    over its last `growth_of` matching backups, read from the covering index alone; whether
+    the set holds a level-0 backup at all (broken chain when not), and its totals (count,
+    sizes) over the whole set (sums along the covering index (project_id, set_key, ...))."""
     if not keys:
         return []
     where = _set_filters(scope, args or {})
-    parts = [select(Backup.pk).where(*where, Backup.set_key == key)
-             .order_by(Backup.time_stamp.desc(), Backup.pk.desc()).limit(per_set).subquery()
-             for key in keys]
-    pks = union_all(*[select(part.c.pk) for part in parts]).subquery()
+    pks = _last_per_set([Backup.pk], where, keys, per_set)
     rows = db.session.scalars(select(Backup).where(Backup.pk.in_(select(pks.c.pk)))
                               .order_by(Backup.time_stamp.desc(), Backup.pk.desc()))
     by_key = {key: [] for key in keys}
     for row in rows:
         by_key.setdefault(row.set_key, []).append(row)
+    figures = _last_per_set([Backup.set_key, Backup.time_stamp, Backup.pk, Backup.level,
+                             Backup.size_compressed, Backup.size_uncompressed],
+                            where, keys, growth_of)
+    growth_rows = {key: [] for key in keys}
+    for key, time_stamp, pk, level, compressed, uncompressed in db.session.execute(
+            select(figures).order_by(figures.c.time_stamp, figures.c.pk)).all():
+        growth_rows.setdefault(key, []).append((time_stamp, level, compressed, uncompressed))
     totals = {key: (n, c, u, full) for key, n, c, u, full in db.session.execute(
         select(Backup.set_key, func.count(), func.sum(Backup.size_compressed),
                func.sum(Backup.size_uncompressed),
@@ -288,17 +304,16 @@ def sets(scope: Scope, keys: list[str], args: dict | None = None,
             continue
         first = backups[0]
         n, c, u, full = totals.get(key, (0, None, None, 0))
-        chain = sorted(backups, key=lambda b: (b.time_stamp or 0, b.pk))
         growth, running = [], 0.0
-        for b in chain:
-            running += b.size_compressed or 0.0
-            growth.append({"backup_id": b.backup_id, "time_stamp": b.time_stamp,
-                           "level": b.level, "size_compressed": b.size_compressed,
-                           "size_uncompressed": b.size_uncompressed,
+        for time_stamp, level, compressed, uncompressed in growth_rows.get(key, []):
+            running += compressed or 0.0
+            growth.append({"time_stamp": time_stamp, "level": level,
+                           "size_compressed": compressed, "size_uncompressed": uncompressed,
                            "cumulative_compressed": round(running, 3)})
         out.append({"set_key": key, "hostname": first.hostname,
                     "backup_name": first.backup_name, "container": first.container,
-                    "backups": backups, "chain": chain, "growth": growth,
+                    "backups": backups, "growth": growth,
+                    "chain": sorted(backups, key=lambda b: (b.time_stamp or 0, b.pk)),
                     "count": n, "size_compressed": round(c, 3) if c is not None else None,
                     "size_uncompressed": round(u, 3) if u is not None else None,
                     "has_level0": bool(full), "broken_chain": not full})

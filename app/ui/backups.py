@@ -12,7 +12,7 @@ from . import blp, go, owner, page_args, queries, render
 from .history import set_charts
 from .forms import ConfirmForm, RestoreForm, choices, attach_service_error
 
-SETS_PER_PAGE = 20
+SETS_PER_PAGE = 10
 FILTERS = ("hostname", "backup_name", "container", "level", "from", "to", "job_id")
 
 
