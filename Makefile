@@ -18,7 +18,7 @@ TEST_SYSTEM_PACKAGES := chromium nginx
 export FLASK_APP := wsgi
 
 # test-import: opt-in, not part of `make test` (below).
-.PHONY: test-import run docs test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-poll wrk bench-sessions openapi reliability fleet soak clients-venv test-agents
+.PHONY: test-import run docs test test-sqlite test-mariadb install install-test system-packages migrate clean bench bench-poll bench-ui wrk bench-sessions openapi reliability fleet soak clients-venv test-agents
 
 # AUTH_MODE=keystone in the environment (`AUTH_MODE=keystone make run`): create_app() puts
 # keystonemiddleware's auth_token in front (installed here), which reads [keystone_authtoken]
@@ -142,6 +142,13 @@ bench: install-test wrk
 # The poll at 1,000 and 20,000 jobs alone, longer rounds (bench/poll_bench.py; 18091-18092).
 bench-poll: install wrk
 	$(BIN)/python bench/poll_bench.py $(POLL_BENCH_ARGS)
+
+# Every dashboard page and chart endpoint at 1,000 and 20,000 jobs (100,000 runs and
+# backups) on a throwaway MariaDB database, server time per request (bench/ui_pages.py);
+# UI_BENCH_ARGS="--url mysql+mysqldb://..." for a database of your own. Figures go to
+# docs/performance.md. A few minutes, most of it filling the database.
+bench-ui: install-test
+	$(BIN)/python bench/ui_pages.py $(UI_BENCH_ARGS)
 
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }

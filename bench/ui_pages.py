@@ -1,16 +1,21 @@
-"""Dashboard pages at scale: the overview, the jobs list and the backups list (and the
-overview's lazily loaded attention panel), each rendered
-for one signed-in operator at 1,000 jobs (5,000 backups) and again at 20,000 jobs (100,000
-backups), on a throwaway MariaDB database (127.0.0.1:3306, root) or on SQLite (--sqlite).
+"""Dashboard pages at scale: every page and chart endpoint of the dashboard's history
+(issue 17) beside the overview, jobs, backups and clients lists, each rendered for one
+signed-in operator at 1,000 jobs (5,000 runs, 5,000 backups) and again at 20,000 jobs
+(100,000 runs, 100,000 backups), on a throwaway MariaDB database (127.0.0.1:3306, root),
+on a database URL of your own (--url, which must be empty: it is migrated and filled) or on
+SQLite (--sqlite). `make bench-ui` runs it.
 
-    .venv/bin/python bench/ui_pages.py [--sqlite] [--rounds 20]
+    .venv/bin/python bench/ui_pages.py [--sqlite | --url URL] [--rounds 20]
 
 Server time is measured in-process around each request of Flask's test client (routing,
 queries, template rendering; no network), after 3 warm-ups; the script prints the median
-and 95th percentile per page and size. Rows are inserted through the models (documents and
+and 95th percentile per page and size, and the median CPU time of this process (the
+database's own work excluded), which holds better than wall time on a loaded host. Rows are inserted through the models (documents and
 their indexed columns as the services store them); the job schedules are the forecast
 benchmark's hard mix (bench/forecast_bench.py), and every other job has a successful run,
-so "jobs without a recent success" has real work to do. The database is dropped at the end."""
+so "jobs without a recent success" has real work to do; every job has 5 runs spread over the
+last 30 days (one in five failed) and every backup reported sizes. The throwaway database
+is dropped at the end; the last column is the time at 20,000 jobs over the time at 1,000."""
 import argparse
 import os
 import random
@@ -31,7 +36,16 @@ HOST, PORT, USER = "127.0.0.1", 3306, "root"
 OWNER = "bench-ui"
 PAGES = {"overview": "/", "jobs list": "/jobs", "backups list": "/backups",
          # the overview's second request: forecast (schedules service) + stale-job check
-         "overview attention panel": "/overview/attention"}
+         "overview attention panel": "/overview/attention",
+         "overview live refresh (htmx)": ("/", True),
+         "overview figures JSON": "/overview/figures.json",
+         "job page": "/jobs/{job}", "job history JSON": "/jobs/{job}/history.json",
+         "jobs sparklines JSON (25 jobs)": "/jobs/sparklines.json?{jobs}",
+         "backup sets JSON": "/backups/sets.json",
+         "clients list": "/clients", "client page": "/clients/{client}",
+         "client history JSON": "/clients/{client}/history.json"}
+HTMX = {**{"Accept": "text/html"}, "HX-Request": "true"}
+RUNS_PER_JOB = 5
 BROWSER = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
 HOSTS = 200
 
@@ -74,11 +88,24 @@ def seed(app, jobs_from, jobs_to, backups_from, backups_to):
             job = Job(user_id=OWNER)
             job.set_doc(_job_doc(i, rng, now))
             batch.append(job)
-            if i % 2 == 0:
-                started = utcnow - timedelta(hours=rng.randint(1, 96))
+            # 5 runs over the last 30 days, oldest first (run pks follow time, as agents'
+            # runs do); every other job's last one succeeded
+            starts = sorted(utcnow - timedelta(minutes=rng.randint(60, 30 * 1440))
+                            for _ in range(RUNS_PER_JOB))
+            for n, started in enumerate(starts):
+                last = n == RUNS_PER_JOB - 1
+                result = ("success" if i % 2 == 0 else "fail") if last else \
+                    rng.choice(["success", "success", "success", "success", "fail"])
+                size = round(rng.uniform(50, 500), 1)
                 batch.append(Run(user_id=OWNER, job_id=job.job_id, client_id=job.client_id,
-                                 started_at=started, ended_at=started + timedelta(minutes=5),
-                                 result="success", backup_count=1, backups=[]))
+                                 started_at=started,
+                                 ended_at=started + timedelta(seconds=rng.randint(60, 900)),
+                                 result=result, backup_count=1,
+                                 backups=[{"backup_id": uuid.uuid4().hex,
+                                           "backup_size_compressed": size,
+                                           "backup_size_uncompressed": size * 3}]))
+                if result == "success":
+                    job.last_success_at = started
             if len(batch) >= 2000:
                 db.session.add_all(batch)
                 db.session.commit()
@@ -87,7 +114,9 @@ def seed(app, jobs_from, jobs_to, backups_from, backups_to):
             host = f"node{i % HOSTS}"
             meta = {"container": "/srv/backups", "hostname": host,
                     "backup_name": f"data{i % 50}", "time_stamp": int(now) - i * 60,
-                    "curr_backup_level": i % 5, "mode": "fs", "storage": "local"}
+                    "curr_backup_level": i % 5, "mode": "fs", "storage": "local",
+                    "backup_size_compressed": round(rng.uniform(1, 500), 1),
+                    "backup_size_uncompressed": round(rng.uniform(500, 2000), 1)}
             row = Backup(user_id=OWNER)
             row.set_doc({"backup_id": f"/srv/backups_{host}_data{i % 50}_{meta['time_stamp']}_{i % 5}",
                          "user_id": OWNER, "user_name": OWNER, "backup_metadata": meta})
@@ -100,34 +129,60 @@ def seed(app, jobs_from, jobs_to, backups_from, backups_to):
         db.session.commit()
 
 
+def _targets(app) -> dict:
+    """A job with runs, a client with backups, and a page of 25 job ids for the URLs."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Job
+    with app.app_context():
+        jobs = list(db.session.scalars(select(Job.job_id).where(Job.user_id == OWNER)
+                                       .order_by(Job.pk.desc()).limit(25)))
+    return {"job": jobs[0], "client": "proj_node1",
+            "jobs": "&".join(f"job_id={j}" for j in jobs)}
+
+
 def measure(app, rounds):
     from tests.builders import operator, sign_in
     with app.app_context():
         operator("bench", user_id=OWNER)
     client = app.test_client()
     assert sign_in(client, "bench").status_code == 302
+    targets = _targets(app)
     out = {}
     for name, url in PAGES.items():
-        times = []
+        url, htmx = url if isinstance(url, tuple) else (url, False)
+        url = url.format(**targets)
+        times, cpu = [], []
         for n in range(rounds + 3):
-            started = time.perf_counter()
-            r = client.get(url, headers=BROWSER)
+            started, cpu_started = time.perf_counter(), time.process_time()
+            r = client.get(url, headers=HTMX if htmx else BROWSER)
             elapsed = time.perf_counter() - started
             assert r.status_code == 200, (url, r.status_code)
             if n >= 3:
                 times.append(elapsed * 1000)
+                cpu.append((time.process_time() - cpu_started) * 1000)
         times.sort()
-        out[name] = (statistics.median(times), times[int(len(times) * 0.95) - 1])
+        # CPU: this process's own (routing, queries' Python side, rendering; not the
+        # database's), steadier than wall time on a host whose run queue is long
+        out[name] = (statistics.median(times), times[int(len(times) * 0.95) - 1],
+                     statistics.median(cpu))
     return out
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sqlite", action="store_true", help="a temporary SQLite file instead")
+    parser.add_argument("--url", help="an empty database of your own (SQLAlchemy URL)")
+    parser.add_argument("--only-measure", action="store_true",
+                        help="with --url: measure the database as it is (filled by an earlier "
+                             "run with --url), at the size it holds")
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     cleanup = None
-    if args.sqlite:
+    if args.url:
+        url = args.url
+    elif args.sqlite:
         folder = tempfile.mkdtemp(prefix="ui-bench-")
         url = f"sqlite:///{folder}/bench.sqlite"
     else:
@@ -144,16 +199,28 @@ def main():
         with app.app_context():
             from flask_migrate import upgrade
             upgrade()
-        engine = "SQLite" if args.sqlite else "MariaDB"
-        print(f"| engine | jobs | backups | page | median ms | p95 ms |")
-        print("| --- | --- | --- | --- | --- | --- |")
+        engine = "SQLite" if url.startswith("sqlite") else "MariaDB"
+        if args.only_measure:
+            print(f"| page ({engine}) | median ms | p95 ms | CPU ms |\n| --- | ---: | ---: | ---: |")
+            for page, (median, p95, cpu) in measure(app, args.rounds).items():
+                print(f"| {page} | {median:.1f} | {p95:.1f} | {cpu:.1f} |", flush=True)
+            return
         done_jobs = done_backups = 0
+        results = {}
         for jobs, backups in ((1000, 5000), (20000, 100000)):
+            started = time.perf_counter()
             seed(app, done_jobs, jobs, done_backups, backups)
+            print(f"seeded {jobs:,} jobs, {jobs * RUNS_PER_JOB:,} runs, {backups:,} backups "
+                  f"in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
             done_jobs, done_backups = jobs, backups
-            for page, (median, p95) in measure(app, args.rounds).items():
-                print(f"| {engine} | {jobs:,} | {backups:,} | {page} | {median:.1f} | {p95:.1f} |",
-                      flush=True)
+            results[jobs] = measure(app, args.rounds)
+        print(f"| page ({engine}) | median ms, 1,000 jobs | median ms, 20,000 jobs | "
+              f"p95 ms, 20,000 jobs | 20,000 / 1,000 | CPU ms, 1,000 / 20,000 jobs |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        for page in PAGES:
+            small, big = results[1000][page], results[20000][page]
+            print(f"| {page} | {small[0]:.1f} | {big[0]:.1f} | {big[1]:.1f} | "
+                  f"{big[0] / small[0]:.2f} | {small[2]:.1f} / {big[2]:.1f} |", flush=True)
     finally:
         if cleanup:
             cleanup()
