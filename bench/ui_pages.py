@@ -43,7 +43,10 @@ PAGES = {"overview": "/", "jobs list": "/jobs", "backups list": "/backups",
          "jobs sparklines JSON (25 jobs)": "/jobs/sparklines.json?{jobs}",
          "backup sets JSON": "/backups/sets.json",
          "clients list": "/clients", "client page": "/clients/{client}",
-         "client history JSON": "/clients/{client}/history.json"}
+         "client history JSON": "/clients/{client}/history.json",
+         # runs spread over the history: more than the timeline's cap in 24 h ("N more")
+         "fleet activity 24 h": "/activity", "fleet activity 7 d": "/activity?window=7d",
+         "search": "/search?q=node1"}
 HTMX = {**{"Accept": "text/html"}, "HX-Request": "true"}
 RUNS_PER_JOB = 5
 BROWSER = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}

@@ -5,7 +5,7 @@ it; /activity/timeline.json answers the data itself."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from flask_login import login_required
 
 from ..services import activity
@@ -29,6 +29,7 @@ class Drawn:
     w: float
     y: float
     title: str
+    href: str
 
 
 def _x(timeline, moment: datetime) -> float:
@@ -78,7 +79,21 @@ def _ticks(timeline) -> list[tuple[float, str]]:
     return ticks
 
 
+def _url_maker(endpoint: str, key: str):
+    """url_for once per page, not per bar: the ids are URL-safe hex, quoted anyway."""
+    from urllib.parse import quote
+    pattern = url_for(endpoint, **{key: "__ID__"})
+    return lambda value: pattern.replace("__ID__", quote(value, safe=""))
+
+
 def layout(timeline) -> dict:
+    job_url = _url_maker("ui.job_page", "job_id")
+
+    def href(bar):
+        if bar.run_pk is None:
+            return job_url(bar.job_id)
+        return f"{job_url(bar.job_id)}?before={bar.run_pk + 1}#runs"
+
     rows = timeline.clients()
     index = {client_id: n for n, client_id in enumerate(rows)}
     drawn = []
@@ -86,7 +101,7 @@ def layout(timeline) -> dict:
         x = _x(timeline, bar.start)
         w = max(MIN_BAR, _x(timeline, bar.end) - x)
         y = TOP + index[bar.client_id] * ROW_H + (ROW_H - BAR_H) / 2
-        drawn.append(Drawn(bar, x, round(w, 1), y, _title(bar)))
+        drawn.append(Drawn(bar, x, round(w, 1), y, _title(bar), href(bar)))
     labels = []
     for n, client_id in enumerate(rows):
         name = timeline.hostnames.get(client_id) or client_id or "(no client)"
@@ -96,7 +111,8 @@ def layout(timeline) -> dict:
     height = TOP + max(len(rows), 1) * ROW_H + 8
     return {"width": VIEW_W, "height": height, "label_w": LABEL_W, "top": TOP,
             "bar_h": BAR_H, "bars": drawn, "labels": labels, "ticks": _ticks(timeline),
-            "now_x": _x(timeline, timeline.now), "right": VIEW_W - RIGHT_PAD}
+            "now_x": _x(timeline, timeline.now), "right": VIEW_W - RIGHT_PAD,
+            "job_url": job_url, "client_url": _url_maker("ui.client_page", "client_id")}
 
 
 def _window() -> str:
