@@ -105,6 +105,11 @@ def test_jobs_list_sparkline_and_marks(app, ui, alice, job):
     assert row.count('class="bar bad"') == 2 and row.count('class="bar ok"') == 4
     assert 'class="spark"' in row and "67 %" in row
     assert "no run yet" in listed[listed.index("never ran"):]
+    # the column sits under its own header (a cell per header, in the same order)
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", listed[listed.index("<thead>"):listed.index("</thead>")])
+    whole = listed[listed.index(f'<tr data-job-id="{job}"'):]
+    cells = re.findall(r"<td( class=\"[^\"]*\")?>", whole[:whole.index("</tr>")])
+    assert cells.index(' class="history-cell"') == headers.index("Recent runs")
 
 
 def test_overview_figures_json_and_fragment(app, ui, alice, job):
