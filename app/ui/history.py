@@ -9,14 +9,14 @@ from ..services import documents, history
 from ..services.runs import iso
 from . import blp, owner
 from . import charts
-from .filters import when
+from .filters import when_text
 
 OVERVIEW_DAYS = 14
 CLIENT_DAYS = 30
 
 
 def _when(value: str | None) -> str:
-    return when(value) if value else "—"
+    return when_text(value) if value else "—"  # plain text: chart labels, table cells
 
 
 # --- per job ------------------------------------------------------------------------------

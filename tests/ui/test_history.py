@@ -59,6 +59,7 @@ def test_job_history_json_durations_sizes_failures_average_trend(app, ui, alice,
     assert data["success_rate"] == pytest.approx(2 / 3, abs=1e-4)
     page = ui.get(f"/jobs/{job}").text
     assert '<svg id="chart-duration"' in page and '<svg id="chart-size"' in page
+    assert "&lt;time" not in page  # chart labels and table cells: plain text, no markup
     duration = page[page.index('<svg id="chart-duration"'):page.index('<svg id="chart-size"')]
     assert duration.count('class="point bad"') == 1 and duration.count('class="point ok"') == 2
     page = re.sub(r"\s+", " ", page)
@@ -180,6 +181,7 @@ def test_client_volume_last_success_and_silent(app, ui, alice, job):
     listed = ui.get("/clients").text
     node2 = listed[listed.index(">node2<") - 200:]
     assert '<tr class="silent">' in node2[:300] and "badge silent" in node2[:400]
+    assert 'title="<time' not in listed  # a time element is no attribute value
     node1 = listed[listed.index(">node1<"):listed.index(">node2<") - 200]
     assert "silent" not in node1 and '<svg id="volume-1" class="spark"' in node1
     page = ui.get("/clients/proj_node1").text
