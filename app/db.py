@@ -15,10 +15,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session
 
+from .connection import READ_METHODS, end_read
 from .extensions import db
 
 log = logging.getLogger(__name__)
-READ_METHODS = ("GET", "HEAD", "OPTIONS")
 #: SQL function lower-casing any Unicode text on SQLite, whose own lower() and LIKE fold
 #: only ASCII ("École" stayed "École"). MariaDB's LOWER() already folds Unicode.
 SQLITE_UNICODE_LOWER = "unicode_lower"
@@ -164,10 +164,15 @@ def init_app(app):
 
     _pool_round_trips(engine)
 
+    @app.teardown_request
+    def end_read_at_teardown(_exc=None):
+        end_read(request.environ)
+
     @app.after_request
     def commit(response):
         from .errors import error_response
         from .services.errors import ServiceError
+        end_read(request.environ)
         if response.status_code >= 400:
             rollback()
             return response

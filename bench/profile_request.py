@@ -5,7 +5,9 @@ findings are kept in bench/PROFILE.md.
     .venv/bin/python -m bench.profile_request job_get [--n 2000] [--sort tottime]
         [--database-url mysql+mysqldb://root@127.0.0.1:3306/freezer_bench_cost_20000?charset=utf8mb4]
 
-Operations: job_get, backup_get, poll, jobs_list, status_patch, backup_post."""
+Operations: job_get, backup_get, poll, jobs_list, backups_list, status_patch, backup_post,
+session_action (a session's start, then its end: two requests a round).
+--dump FILE keeps the raw profile (pstats) for print_callers and the like."""
 import argparse
 import cProfile
 import io
@@ -40,6 +42,7 @@ def requests_for(op, app, token):
         "backup_get": lambda: ("GET", "/v1/backups/" + urllib.parse.quote(backup, safe=""), None),
         "poll": lambda: ("GET", "/v1/jobs/?limit=10&offset=0", poll),
         "jobs_list": lambda: ("GET", "/v1/jobs/?limit=100&offset=0", None),
+        "backups_list": lambda: ("GET", "/v1/backups/?limit=100&offset=0", None),
         "status_patch": lambda: ("PATCH", f"/v1/jobs/{job.job_id}",
                                  '{"job_schedule": {"status": "running"}}'),
         "backup_post": lambda: ("POST", "/v1/backups/", json.dumps(
@@ -47,7 +50,33 @@ def requests_for(op, app, token):
              "time_stamp": 1795744129, "curr_backup_level": 0, "mode": "fs",
              "job_id": job.job_id})),
     }
+    if op == "session_action":
+        table[op] = session_actions(app, h)
     return table[op], h
+
+
+def session_actions(app, headers):
+    """A session of one job, round 1 open: then start (tag 0, joins and writes) and end
+    (writes), alternately, as request_bench's session_action."""
+    client = app.test_client()
+
+    def call(method, path, body=None):
+        r = client.open(path, method=method, json=body, headers=headers)
+        assert r.status_code < 300, (r.status_code, r.data[:300])
+        return r.get_json()
+    sid = call("POST", "/v1/sessions/", {"schedule": {"event": "start"},
+                                         "hold_off": 86400})["session_id"]
+    jid = call("POST", "/v1/jobs/", {
+        "client_id": "proj_profile", "description": "profile",
+        "job_schedule": {"schedule_interval": "1 days"},
+        "job_actions": [{"freezer_action": {"action": "backup", "mode": "fs",
+                                            "path_to_backup": "/srv", "container": "/bk",
+                                            "backup_name": "b"}}]})["job_id"]
+    call("PUT", f"/v1/sessions/{sid}/jobs/{jid}")
+    bodies = [json.dumps({"start": {"job_id": jid, "current_tag": 0}}),
+              json.dumps({"end": {"job_id": jid, "current_tag": 1, "result": "success"}})]
+    count = iter(range(1 << 62))
+    return lambda: ("POST", f"/v1/sessions/{sid}/action", bodies[next(count) % 2])
 
 
 def main():
@@ -57,6 +86,7 @@ def main():
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--dump", help="also write the raw profile here (pstats)")
     args = parser.parse_args()
     from app import create_app
     from bench.fleet_server import issue_tokens
@@ -64,25 +94,44 @@ def main():
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "AUTH_MODE": "token",
                       "SECRET_KEY": "bench", "TESTING": True})
     make, headers = requests_for(args.op, app, token)
-    client = app.test_client()
 
-    def once():
+    def environ():
+        from werkzeug.test import EnvironBuilder
         method, path, body = make()
-        r = client.open(path, method=method, data=body, headers=headers)
-        assert r.status_code < 300, (r.status_code, r.data[:300])
+        return EnvironBuilder(path=path, method=method, data=body, headers=headers,
+                              environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_environ()
+
+    def call(env):
+        """The app as gunicorn calls it (no test client in the figures)."""
+        status = []
+        body = app(env, lambda s, h, exc_info=None: status.append(s))
+        try:
+            data = b"".join(body)
+        finally:
+            getattr(body, "close", lambda: None)()
+        assert status[0] < "300", (status, data[:300])
 
     for _ in range(50):  # warm-up: pools, caches, compiled statements
-        once()
+        call(environ())
+    envs = [environ() for _ in range(args.n)]
+    t0 = time.process_time()
+    for env in envs:
+        call(env)
+    plain = (time.process_time() - t0) / args.n * 1000
+    envs = [environ() for _ in range(args.n)]
     t0 = time.process_time()
     profile = cProfile.Profile(time.process_time)  # CPU, not waits on the database
     profile.enable()
-    for _ in range(args.n):
-        once()
+    for env in envs:
+        call(env)
     profile.disable()
     cpu = (time.process_time() - t0) / args.n * 1000
+    if args.dump:
+        profile.dump_stats(args.dump)
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
-    print(f"{args.op}: {args.n} requests, {cpu:.2f} ms CPU each under cProfile\n")
+    print(f"{args.op}: {args.n} requests, {plain:.2f} ms CPU each in process "
+          f"({cpu:.2f} under cProfile)\n")
     print(out.getvalue())
 
 

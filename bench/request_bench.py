@@ -304,6 +304,7 @@ def scripts(tokens, small_tokens, ids, small_ids, sessions):
                                        for o, s, j in sessions]),
         "hello": ("get", [("GET", "/", "none", None)]),
     }
+    return spec
 
 
 # --- measuring ---------------------------------------------------------------------------

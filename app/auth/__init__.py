@@ -23,7 +23,16 @@ def is_api_path(path: str) -> bool:
 class SessionInterface(SecureCookieSessionInterface):
     """The session cookie is Secure whenever the request came over HTTPS, so one deployment
     works on plain http://localhost and behind a TLS proxy (gunicorn takes the scheme from
-    X-Forwarded-Proto when the proxy is in FORWARDED_ALLOW_IPS)."""
+    X-Forwarded-Proto when the proxy is in FORWARDED_ALLOW_IPS).
+
+    /v1 and /v2 have no session at all (Flask's null session: readable, empty, never
+    saved): they take a token, never a cookie, so a dashboard cookie sent along is not even
+    decoded, and no agent request pays for signing or reading one."""
+
+    def open_session(self, app, request):
+        if is_api_path(request.path):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app):
         return bool(app.config["SESSION_COOKIE_SECURE"]

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import bindparam, or_, select, update
 
 from .. import audit
+from ..connection import connection
 from ..deferred import defer
 from ..extensions import db
 from ..models import ApiToken, User
@@ -135,7 +136,7 @@ def resolve(plain: str) -> tuple[LiveToken, Owner] | None:
     cache, now = _cache(), time.monotonic()
     held = cache.get(wanted)
     if held is None or held[0] <= now:
-        row = db.session.connection().execute(_LOOKUP, {"wanted": wanted}).first()
+        row = connection().execute(_LOOKUP, {"wanted": wanted}).first()
         if row is None:  # unknown, revoked or disabled: never remembered
             cache.pop(wanted, None)
             return None
@@ -165,7 +166,7 @@ def touch_later(token_id: int) -> None:
     UPDATE, safe when several workers race (the WHERE makes the later ones no-ops)."""
     now = clock.utcnow()
     table = ApiToken.__table__
-    defer(lambda connection: connection.execute(update(table).where(
+    defer(lambda conn: conn.execute(update(table).where(
         table.c.id == token_id,
         or_(table.c.last_used_at.is_(None), table.c.last_used_at <= now - TOUCH_EVERY),
     ).values(last_used_at=now)))

@@ -1,10 +1,12 @@
 """Scoped access to stored documents, shared by every resource. A document outside the
 caller's scope (another user's in v1, another project's in v2) is indistinguishable from a
 missing one (404), as DECISIONS.md requires."""
+import functools
 from typing import NamedTuple
 
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Text, bindparam, select, type_coerce
 
+from ..connection import connection
 from ..extensions import db
 from . import forecast  # noqa: F401  (registers the rule of jobs.next_run_at; see Job)
 from . import search as search_dsl
@@ -72,13 +74,35 @@ def _raw_doc(model):
     return type_coerce(model.__table__.c.doc, Text()).label("doc")  # no JSON decoding
 
 
+def _id_value(model, doc_id: str) -> str:
+    if hasattr(model, "id_hash"):  # backups are looked up by a digest of their long id
+        from ..models.backup import backup_id_hash
+        return backup_id_hash(doc_id)
+    return doc_id
+
+
+@functools.cache
+def _read_statement(model, scope_column: str | None):
+    """An item read, built once per kind and scope column: the scope's value and the id are
+    bound parameters (`scope`, `id`), so a request builds no statement."""
+    table = model.__table__
+    by_id = table.c.id_hash if hasattr(model, "id_hash") else getattr(model, model.ID_FIELD)
+    return (select(_raw_doc(model), table.c.version, table.c.project_id)
+            .where(Scope.bound_where(model, scope_column), by_id == bindparam("id"))
+            .order_by(table.c.pk).limit(1))
+
+
 def read(model, scope: Scope, doc_id: str, where=None) -> Stored:
     """The document with that id in the caller's scope (or `where`), as stored (404 as get)."""
-    table = model.__table__
-    stmt = (select(_raw_doc(model), table.c.version, table.c.project_id)
-            .where(scope.where(model) if where is None else where, _by_id(model, doc_id))
-            .order_by(table.c.pk).limit(1))
-    row = db.session.connection().execute(stmt).first()
+    if where is None:
+        column, value = scope.reads
+        stmt, params = _read_statement(model, column), {"scope": value,
+                                                        "id": _id_value(model, doc_id)}
+    else:
+        table = model.__table__
+        stmt, params = (select(_raw_doc(model), table.c.version, table.c.project_id)
+                        .where(where, _by_id(model, doc_id)).order_by(table.c.pk).limit(1)), {}
+    row = connection().execute(stmt, params).first()
     if row is None:
         raise NotFound(f"No {_kind(model)} found with ID {doc_id}")
     return Stored(row.doc, row.version, row.project_id, model)
@@ -93,7 +117,7 @@ def list_texts(model, scope: Scope, search: search_dsl.Search, limit: int, offse
     stmt = search_dsl.apply(stmt, model, search)
     stmt = stmt.order_by(table.c.pk).limit(limit).offset(offset)
     return [Stored(row.doc, row.version, row.project_id, model)
-            for row in db.session.connection().execute(stmt)]
+            for row in connection().execute(stmt)]
 
 
 def taken(model, scope: Scope, doc_id: str) -> bool:

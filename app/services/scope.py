@@ -5,7 +5,7 @@ the project. The API versions differ only in the Scope they hand the same servic
 import re
 from dataclasses import dataclass, replace
 
-from sqlalchemy import true
+from sqlalchemy import bindparam, true
 
 # a project id as Keystone and our accounts make them (v2 paths, the dashboard's switch)
 PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,255}")  # fullmatch
@@ -29,6 +29,23 @@ class Scope:
         if self.all_projects and self.privileged:
             return true()
         return model.project_id == self.project_id
+
+    @property
+    def reads(self) -> tuple[str, str | None]:
+        """`where` as data, for statements built once (documents.read): the column the
+        scope compares (None: every row) and the value, bound as the parameter `scope`."""
+        if not self.per_project:
+            return "user_id", self.user_id
+        if self.all_projects and self.privileged:
+            return None, None
+        return "project_id", self.project_id
+
+    @staticmethod
+    def bound_where(model, column: str | None):
+        """The condition of `reads` with its value as the bound parameter `scope`."""
+        if column is None:
+            return true()
+        return model.__table__.c[column] == bindparam("scope")
 
     def stamp(self, model, **columns):
         """A new row written in this scope's name."""
