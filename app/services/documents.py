@@ -29,19 +29,18 @@ def locked(stmt):
 
 
 def _by_id(model, doc_id: str):
-    if hasattr(model, "id_hash"):  # backups are looked up by a digest of their long id
-        from ..models.backup import backup_id_hash
-        return model.id_hash == backup_id_hash(doc_id)
-    return getattr(model, model.ID_FIELD) == doc_id
+    column = model.id_hash if hasattr(model, "id_hash") else getattr(model, model.ID_FIELD)
+    return column == _id_value(model, doc_id)
 
 
 def find(model, scope: Scope, doc_id: str, for_update: bool = False, where=None):
     """The document with that id in the caller's scope (or `where`), or None."""
-    stmt = select(model).where(scope.where(model) if where is None else where,
-                               _by_id(model, doc_id)).order_by(model.pk)
-    if for_update:
-        stmt = locked(stmt)
-    return db.session.scalars(stmt).first()
+    if where is not None:
+        stmt = select(model).where(where, _by_id(model, doc_id)).order_by(model.pk)
+        return db.session.scalars(locked(stmt) if for_update else stmt).first()
+    column, value = scope.reads
+    return db.session.scalars(_by_id_statement(model, column, "row", for_update),
+                              _params(model, value, doc_id)).first()
 
 
 def get(model, scope: Scope, doc_id: str, for_update: bool = False):
@@ -75,29 +74,39 @@ def _raw_doc(model):
 
 
 def _id_value(model, doc_id: str) -> str:
-    if hasattr(model, "id_hash"):  # backups are looked up by a digest of their long id
+    """What the id column holds: the id, or for backups a digest of their long id."""
+    if hasattr(model, "id_hash"):
         from ..models.backup import backup_id_hash
         return backup_id_hash(doc_id)
     return doc_id
 
 
+def _params(model, scope_value, doc_id: str) -> dict:
+    return {"scope": scope_value, "id": _id_value(model, doc_id)}
+
+
 @functools.cache
-def _read_statement(model, scope_column: str | None):
-    """An item read, built once per kind and scope column: the scope's value and the id are
-    bound parameters (`scope`, `id`), so a request builds no statement."""
+def _by_id_statement(model, scope_column: str | None, shape: str, for_update: bool = False):
+    """The SELECT of one document by id in a scope, built once per kind, scope column
+    (Scope.reads) and shape: "row" the ORM object, "text" the stored text, "pk" whether it
+    exists. The scope's value and the id are bound parameters (`scope`, `id`, `_params`):
+    the requests agents make constantly build no statement."""
     table = model.__table__
+    columns = {"row": (model,), "pk": (table.c.pk,),
+               "text": (_raw_doc(model), table.c.version, table.c.project_id)}[shape]
     by_id = table.c.id_hash if hasattr(model, "id_hash") else getattr(model, model.ID_FIELD)
-    return (select(_raw_doc(model), table.c.version, table.c.project_id)
-            .where(Scope.bound_where(model, scope_column), by_id == bindparam("id"))
-            .order_by(table.c.pk).limit(1))
+    stmt = (select(*columns).where(Scope.bound_where(model, scope_column),
+                                   by_id == bindparam("id")).order_by(table.c.pk))
+    if shape != "row":
+        stmt = stmt.limit(1)
+    return locked(stmt) if for_update else stmt
 
 
 def read(model, scope: Scope, doc_id: str, where=None) -> Stored:
     """The document with that id in the caller's scope (or `where`), as stored (404 as get)."""
     if where is None:
         column, value = scope.reads
-        stmt, params = _read_statement(model, column), {"scope": value,
-                                                        "id": _id_value(model, doc_id)}
+        stmt, params = _by_id_statement(model, column, "text"), _params(model, value, doc_id)
     else:
         table = model.__table__
         stmt, params = (select(_raw_doc(model), table.c.version, table.c.project_id)
@@ -123,8 +132,8 @@ def list_texts(model, scope: Scope, search: search_dsl.Search, limit: int, offse
 def taken(model, scope: Scope, doc_id: str) -> bool:
     """Whether the id is used in the scope's project (ids are unique per project), also by
     a document the caller cannot see (another user's, for a v1 caller)."""
-    stmt = select(model.pk).where(model.project_id == scope.project_id, _by_id(model, doc_id))
-    return db.session.scalar(stmt.limit(1)) is not None
+    return db.session.scalar(_by_id_statement(model, "project_id", "pk"),
+                             _params(model, scope.project_id, doc_id)) is not None
 
 
 def check_free(model, scope: Scope, doc_id: str) -> None:

@@ -5,7 +5,7 @@ move out of `running` closes it. Backups posted with the job's id while a run is
 attached to it. Times are the server's clock (the one clock), not the agent's."""
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, select
 
 from ..extensions import db
 from ..models import Job, Run
@@ -22,13 +22,20 @@ def _schedule(doc) -> dict:
     return schedule if isinstance(schedule, dict) else {}
 
 
-def open_run(project_id: str, job_id: str, for_update: bool = False) -> Run | None:
-    stmt = (select(Run).where(Run.project_id == project_id, Run.job_id == job_id,
-                              Run.ended_at.is_(None))
+def _open_run_statement(for_update: bool):
+    stmt = (select(Run).where(Run.project_id == bindparam("project"),
+                              Run.job_id == bindparam("job"), Run.ended_at.is_(None))
             .order_by(Run.pk.desc()).limit(1))
-    if for_update:
-        stmt = documents.locked(stmt)
-    return db.session.scalars(stmt).first()
+    return documents.locked(stmt) if for_update else stmt
+
+
+#: built once (a job's status PATCH and every backup POST ask): bound project and job
+_OPEN_RUN = {False: _open_run_statement(False), True: _open_run_statement(True)}
+
+
+def open_run(project_id: str, job_id: str, for_update: bool = False) -> Run | None:
+    return db.session.scalars(_OPEN_RUN[for_update],
+                              {"project": project_id, "job": job_id}).first()
 
 
 AVERAGE_WEIGHT = 0.3  # how much the newest run moves a job's typical duration
