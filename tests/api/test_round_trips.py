@@ -105,3 +105,18 @@ def test_a_status_patch_commits_once(app, alice, docs):
     assert r.status_code == 200
     assert seen.commits == 1, seen
     assert len(seen.statements) <= 5, seen  # job (locked), write, run history read + insert
+
+
+def test_an_api_answer_has_no_cookie_session(app, alice, docs, client):
+    """/v1 takes a token, never a cookie: a dashboard session cookie sent along is neither
+    read nor refreshed, and the answer does not vary by cookie (the API opens no session)."""
+    with app.test_request_context("/"):
+        from flask import session
+        session["_user_id"] = "1"
+        cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+    for path in (f"/v1/jobs/{docs['job']}", "/v1/jobs"):
+        response = alice.get(path)
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers
+        assert "cookie" not in response.headers.get("Vary", "").lower()
