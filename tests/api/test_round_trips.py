@@ -104,7 +104,10 @@ def test_a_status_patch_commits_once(app, alice, docs):
         r = alice.patch(f"/v1/jobs/{docs['job']}", {"job_schedule": {"status": "running"}})
     assert r.status_code == 200
     assert seen.commits == 1, seen
-    assert len(seen.statements) <= 5, seen  # job (locked), write, run history read + insert
+    # the identity's lookup comes on top once its second is up (the fixture took longer
+    # on a loaded host): counted by the tests above, not here
+    writes = [s for s in seen.statements if "api_tokens" not in s]
+    assert len(writes) <= 5, seen  # job (locked), write, run history read + insert
 
 
 def test_an_api_answer_has_no_cookie_session(app, alice, docs, client):
