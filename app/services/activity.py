@@ -1,8 +1,10 @@
 """The fleet's activity on one time axis: each run of the project in the last 24 hours or
 7 days (a bar from start to end, by result), and the runs planned for the next 24 hours
 (the forecast), grouped by client. Bounded: runs are read by an index range
-(ix_runs_project_started), newest first, at most MAX_RUNS of them (the rest are counted);
-planned runs come from forecast.upcoming_with_more, at most MAX_PLANNED."""
+(ix_runs_project_started), newest first, at most MAX_RUNS of them (the rest are counted,
+on the index alone); planned runs come from forecast.upcoming_with_more, at most
+MAX_PLANNED. The caps keep a page's drawing and forecasting bounded at any fleet size
+(docs/performance.md, "Fleet activity and search")."""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -15,12 +17,14 @@ from .scope import Scope
 
 WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7)}
 AHEAD = timedelta(hours=24)
-MAX_RUNS = 400
-MAX_PLANNED = 200
+MAX_RUNS = 250
+MAX_PLANNED = 100
 # a run that started this long before the window and is still open (or ended inside it) is
 # drawn from the window's start; longer ones are not looked for (the range stays bounded)
 LOOKBACK = timedelta(days=1)
 NO_CLIENT = ""
+# runs beyond the cap are counted up to this many ("10,000+ more"): a bounded index range
+MAX_COUNTED = 10000
 
 
 @dataclass
@@ -46,10 +50,17 @@ class Timeline:
     end: datetime
     runs: list = field(default_factory=list)       # [Bar], oldest first
     planned: list = field(default_factory=list)    # [Bar], in time order
-    more_runs: int = 0           # runs in the window beyond MAX_RUNS (the oldest ones)
+    more_runs: int = 0           # runs started in the window beyond the cap (the oldest
+    #                              ones), counted up to MAX_COUNTED
+
     more_planned: bool = False
     awaiting_poll: int = 0       # interval jobs whose first run waits for their agent's poll
     hostnames: dict = field(default_factory=dict)  # client_id: hostname
+
+    @property
+    def more_runs_text(self) -> str:
+        """"1,234" or, once the count stopped at MAX_COUNTED, "10,000+"."""
+        return f"{self.more_runs:,}" + ("+" if self.more_runs >= MAX_COUNTED else "")
 
     @property
     def next_run(self) -> Bar | None:
@@ -71,34 +82,37 @@ def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
-def _result(run: Run) -> str:
-    if run.ended_at is None:
-        return "running"
-    return run.result or "ended"
-
-
-def _runs(scope: Scope, start: datetime, now: datetime) -> tuple[list, int]:
+def _runs(scope: Scope, start: datetime, now: datetime, cap: int) -> tuple[list, int]:
     naive_start = start.replace(tzinfo=None)
     naive_now = now.replace(tzinfo=None)
     where = [scope.where(Run), Run.started_at >= naive_start - LOOKBACK,
              Run.started_at <= naive_now,
              or_(Run.ended_at.is_(None), Run.ended_at >= naive_start)]
-    rows = list(db.session.scalars(select(Run).where(*where)
-                                   .order_by(Run.started_at.desc(), Run.pk.desc())
-                                   .limit(MAX_RUNS + 1)))
+    # the columns drawn, not whole runs (their backups lists are never shown here)
+    rows = db.session.execute(
+        select(Run.pk, Run.job_id, Run.client_id, Run.started_at, Run.ended_at, Run.result)
+        .where(*where).order_by(Run.started_at.desc(), Run.pk.desc()).limit(cap + 1)).all()
     more = 0
-    if len(rows) > MAX_RUNS:
-        rows = rows[:MAX_RUNS]
-        more = db.session.scalar(select(func.count()).select_from(Run).where(*where)) - MAX_RUNS
+    if len(rows) > cap:
+        rows = rows[:cap]
+        # counted on (project_id, started_at) alone: the runs that started in the window
+        # and are not drawn (one that began before it and overlaps is drawn or left out
+        # without being counted: at the cap every drawn run started inside the window)
+        drawn = sum(1 for row in rows if row.started_at >= naive_start)
+        started = select(Run.pk).where(scope.where(Run), Run.started_at >= naive_start,
+                                       Run.started_at <= naive_now).limit(drawn + MAX_COUNTED)
+        more = max(db.session.scalar(select(func.count()).select_from(started.subquery()))
+                   - drawn, 0)
     bars = [Bar(row.job_id, row.client_id or NO_CLIENT, max(_aware(row.started_at), start),
-                min(_aware(row.ended_at), now) if row.ended_at else now, _result(row), row.pk)
+                min(_aware(row.ended_at), now) if row.ended_at else now,
+                "running" if row.ended_at is None else (row.result or "ended"), row.pk)
             for row in reversed(rows)]
     return bars, more
 
 
-def _planned(scope: Scope, now: datetime) -> tuple[list, bool]:
+def _planned(scope: Scope, now: datetime, cap: int) -> tuple[list, bool]:
     entries, more = forecast.upcoming_with_more(scope, AHEAD.total_seconds() / 3600, now,
-                                                limit=MAX_PLANNED, dated_only=True)
+                                                limit=cap, dated_only=True)
     durations = dict(db.session.execute(
         select(Job.job_id, Job.avg_duration).where(
             scope.where(Job), Job.job_id.in_({row.job_id for _, row in entries}))).all()) \
@@ -132,14 +146,18 @@ def _hostnames(scope: Scope, client_ids) -> dict:
         scope.where(Client), Client.client_id.in_(ids))).all())
 
 
-def timeline(scope: Scope, window: str = "24h", now: datetime | None = None) -> Timeline:
+def timeline(scope: Scope, window: str = "24h", now: datetime | None = None,
+             max_runs: int | None = None, max_planned: int | None = None) -> Timeline:
+    """The window's runs (newest `max_runs`, MAX_RUNS by default) and the next 24 hours'
+    planned runs (first `max_planned`, MAX_PLANNED by default)."""
     if window not in WINDOWS:
         window = "24h"
     now = schedules.utc_now(now)
     start = now - WINDOWS[window]
-    runs, more = _runs(scope, start, now)
+    runs, more = _runs(scope, start, now, MAX_RUNS if max_runs is None else max_runs)
     _describe(scope, runs)
-    planned, more_planned = _planned(scope, now)
+    planned, more_planned = _planned(scope, now,
+                                     MAX_PLANNED if max_planned is None else max_planned)
     awaiting = db.session.scalar(select(func.count()).select_from(Job).where(
         scope.where(Job), Job.next_run_at == forecast.DUE_NOW))  # index probe, as the overview's
     result = Timeline(window, start, now, now + AHEAD, runs, planned, more, more_planned,
@@ -169,6 +187,7 @@ def as_json(timeline: Timeline) -> dict:
     nxt = timeline.next_run
     return {"window": timeline.window, "start": iso(timeline.start), "now": iso(timeline.now),
             "end": iso(timeline.end), "clients": rows, "counts": timeline.counts(),
-            "more_runs": timeline.more_runs, "more_planned": timeline.more_planned,
+            "more_runs": timeline.more_runs,
+            "more_runs_capped": timeline.more_runs >= MAX_COUNTED, "more_planned": timeline.more_planned,
             "awaiting_poll": timeline.awaiting_poll,
             "next_run": bar(nxt) if nxt else None}

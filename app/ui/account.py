@@ -1,7 +1,7 @@
 """The operator's own display setting: the time zone the dashboard shows times in. Chosen
 once on the account (every browser and device then agrees); until then the browser's zone
 is offered by app.js and stored on the first page it loads."""
-from flask import flash, render_template, request, url_for
+from flask import flash, g, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
@@ -44,6 +44,7 @@ def time_zone():
         form.time_zone.errors = [error.errors["time_zone"]]
         return render_template("account/time_zone.html", form=form), 400
     current_user.time_zone = name
+    g.pop("operator_zone", None)  # filters.operator_zone keeps it per request
     db.session.flush()
     if form.detected.data == "1":
         return "", 204

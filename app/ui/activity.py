@@ -1,7 +1,8 @@
 """Fleet activity: the project's runs of the last 24 hours or 7 days and the next 24 hours
 of planned runs on one time axis (app/services/activity.py), drawn as server-rendered SVG
-(no script, nothing inline: it renders under the CSP) with the same bars as tables behind
-it; /activity/timeline.json answers the data itself."""
+(no script, nothing inline: it renders under the CSP) with a per-client summary table
+behind it; the runs and planned runs as lists are their own fragment (/activity/lists,
+loaded on demand), and /activity/timeline.json answers the data itself."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +21,10 @@ ROW_H = 26
 BAR_H = 16
 MIN_BAR = 3
 LABEL_CHARS = 24
+# the lists fragment: the newest runs and the first planned ones (every run of a job is on
+# its page; every planned run on /upcoming)
+LIST_RUNS = 100
+LIST_PLANNED = 50
 
 
 @dataclass
@@ -109,10 +114,27 @@ def layout(timeline) -> dict:
         labels.append({"client_id": client_id, "name": name, "short": short,
                        "y": TOP + n * ROW_H + ROW_H / 2 + 4})
     height = TOP + max(len(rows), 1) * ROW_H + 8
+    summary = _summary(timeline, rows)
     return {"width": VIEW_W, "height": height, "label_w": LABEL_W, "top": TOP,
             "bar_h": BAR_H, "bars": drawn, "labels": labels, "ticks": _ticks(timeline),
-            "now_x": _x(timeline, timeline.now), "right": VIEW_W - RIGHT_PAD,
+            "now_x": _x(timeline, timeline.now), "right": VIEW_W - RIGHT_PAD, "summary": summary,
             "job_url": job_url, "client_url": _url_maker("ui.client_page", "client_id")}
+
+
+def _summary(timeline, rows) -> list[dict]:
+    """The chart's readable table: per client, its drawn runs by result and its planned runs."""
+    per = {client_id: {"client_id": client_id, "name": timeline.hostnames.get(client_id)
+                       or client_id or "(no client)", "results": {}, "planned": 0, "next": None}
+           for client_id in rows}
+    for bar in timeline.runs:
+        results = per[bar.client_id]["results"]
+        results[bar.result] = results.get(bar.result, 0) + 1
+    for bar in timeline.planned:
+        entry = per[bar.client_id]
+        entry["planned"] += 1
+        if entry["next"] is None:
+            entry["next"] = bar.start
+    return [per[client_id] for client_id in rows]
 
 
 def _window() -> str:
@@ -125,7 +147,19 @@ def _window() -> str:
 def activity_page():
     timeline = activity.timeline(owner(), _window())
     return render("activity/page.html", timeline=timeline, chart=layout(timeline),
-                  windows=activity.WINDOWS, max_runs=activity.MAX_RUNS, span=_span)
+                  windows=activity.WINDOWS, max_runs=activity.MAX_RUNS,
+                  list_runs=LIST_RUNS, list_planned=LIST_PLANNED)
+
+
+@blp.route("/activity/lists")
+@login_required
+def activity_lists():
+    """The runs and planned runs as lists (htmx fragment; a page of its own without htmx)."""
+    timeline = activity.timeline(owner(), _window(), max_runs=LIST_RUNS,
+                                 max_planned=LIST_PLANNED)
+    return render("activity/lists.html", "activity/_lists.html", timeline=timeline, span=_span, list_runs=LIST_RUNS,
+                  job_url=_url_maker("ui.job_page", "job_id"),
+                  client_url=_url_maker("ui.client_page", "client_id"))
 
 
 @blp.route("/activity/timeline.json")

@@ -3,7 +3,7 @@ account's, UTC until chosen), with the UTC time on hover, and how long ago."""
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -37,7 +37,10 @@ def operator_zone() -> ZoneInfo | None:
     """The signed-in operator's zone for this request (None: UTC)."""
     if not has_request_context():
         return None
-    return time_zones.zone(getattr(current_user, "time_zone", None))  # cached per name
+    # once per request: a page of a few hundred times asked the user proxy for each
+    if "operator_zone" not in g:
+        g.operator_zone = time_zones.zone(getattr(current_user, "time_zone", None))
+    return g.operator_zone
 
 
 def _local(moment: datetime, seconds: bool = True) -> str:

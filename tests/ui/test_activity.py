@@ -1,6 +1,7 @@
 """The fleet activity timeline: its data (JSON) computed from known runs, grouped by client,
 with the planned runs of the next 24 hours on the same axis, scoped to the project; the
-page draws the same bars as SVG with tables behind it."""
+page draws the same bars as SVG with a per-client table behind it, the runs as lists in a
+fragment of their own."""
 import re
 
 from app import clock
@@ -92,10 +93,44 @@ def test_the_page_draws_the_bars_with_tables_behind(ui, alice):
     assert svg.count('class="bar running"') == 1 and svg.count('class="bar planned"') == 1
     assert 'class="now"' in svg and ">node1<" in svg and ">node2<" in svg
     assert "style=" not in svg and "<script" not in html.split("</head>")[1]
-    runs = re.search(r'<table class="striped" id="timeline-runs">.*?</table>', html, re.S).group(0)
+    # the readable table behind the chart: per client, its bars by result and planned
+    summary = re.search(r'<table class="striped" id="timeline-summary">.*?</table>', html,
+                        re.S).group(0)
+    cells = [re.findall(r"<td>(.*?)</td>", row) for row in
+             re.findall(r'<tr><th scope="row">.*?</tr>', summary, re.S)]
+    assert [c[:4] for c in cells] == [["1", "1", "0", "1"], ["0", "0", "1", "0"]]
+    assert ">node1</a>" in summary and ">node2</a>" in summary
+    assert 'data-countdown>in 1 h' in html  # 03:30 is 1 h 30 min away
+    # the runs as a list: their own fragment, loaded on demand (a page of its own without htmx)
+    assert 'id="timeline-runs"' not in html
+    assert 'hx-get="/activity/lists?window=24h"' in html
+    fragment = ui.get("/activity/lists", htmx=True).text
+    assert "<html" not in fragment and fragment.count('id="timeline-lists"') == 1
+    runs = re.search(r'<table class="striped" id="timeline-runs">.*?</table>', fragment,
+                     re.S).group(0)
     assert runs.count("<tr>") == 4  # header + 3 runs
     assert f"/jobs/{a}?before=" in runs
-    assert 'data-countdown>in 1 h' in html  # 03:30 is 1 h 30 min away
+    assert re.search(r'id="timeline-planned">.*?03:30', fragment, re.S)
+    whole = ui.get("/activity/lists?window=7d").text
+    assert "<html" in whole and "back to the timeline" in whole
+    assert re.search(r'id="timeline-runs">.*?</table>', whole, re.S).group(0).count("<tr>") == 5
+
+
+def test_the_lists_say_how_many_more_are_not_listed(ui, alice, monkeypatch):
+    _fleet(alice)
+    from app.ui import activity as activity_page
+    monkeypatch.setattr(activity_page, "LIST_RUNS", 1)
+    html = ui.get("/activity/lists").text
+    assert "<strong>2 more</strong>, older runs in this window are not listed" in html
+
+
+def test_runs_beyond_the_cap_are_counted_up_to_a_bound(ui, alice, monkeypatch):
+    _fleet(alice)
+    monkeypatch.setattr(activity, "MAX_RUNS", 1)
+    monkeypatch.setattr(activity, "MAX_COUNTED", 1)
+    data = ui.get("/activity/timeline.json").get_json()
+    assert data["more_runs"] == 1 and data["more_runs_capped"] is True
+    assert "<strong>1+ more</strong> older run" in ui.get("/activity").text
 
 
 def test_the_empty_timeline_says_so(ui):
