@@ -136,6 +136,14 @@ def test_the_timeline_renders_with_runs_and_planned_and_links_to_the_job(page, a
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(rf".*/jobs/{job_id}\?before=\d+#runs$"))
     expect(page.locator("body")).to_contain_text("fail")
+    # the summary per client is on the page; the lists come in their own fragment, on demand
+    page.goto("/activity")
+    expect(page.locator("#timeline-summary tbody tr")).to_have_count(1)
+    expect(page.locator("#timeline-runs")).to_have_count(0)
+    page.get_by_role("link", name="List the runs and planned runs").click()
+    expect(page.locator("#timeline-runs tbody tr")).to_have_count(2)  # the failed and running
+    assert page.url.endswith("/activity")  # swapped in place, not a new page
+    assert page.locator("#timeline-planned tbody tr").count() >= 11
 
 
 def test_the_empty_timeline_renders(page):
