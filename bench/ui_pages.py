@@ -46,6 +46,7 @@ PAGES = {"overview": "/", "jobs list": "/jobs", "backups list": "/backups",
          "client history JSON": "/clients/{client}/history.json",
          # runs spread over the history: more than the timeline's cap in 24 h ("N more")
          "fleet activity 24 h": "/activity", "fleet activity 7 d": "/activity?window=7d",
+         "fleet activity lists (htmx)": ("/activity/lists?window=7d", True),
          "search": "/search?q=node1"}
 HTMX = {**{"Accept": "text/html"}, "HX-Request": "true"}
 RUNS_PER_JOB = 5
