@@ -11,10 +11,20 @@ before, twice in a row (once when the pass gave the same ids in the same order a
 before it: a stable order, nothing can have slipped), at most MAX_PASSES; documents are
 deduplicated by id. A source failing halfway (unreachable, 401, 500) stops the import with
 exit 1: the pages written before stay, each document whole, and a rerun completes them.
-Matching: by id within the project; an equal document is left alone, a different one
-replaces ours (a new version). Documents we refuse (invalid schedules, oversized fields) are
-listed with their reason and id, never written in part."""
+Matching: by id within the project, with the mark the import left on each document it wrote
+(models.ImportMark: the version it gave the document, the digest of the source's content),
+so a rerun, even after the switch, never overwrites what changed here:
+  no document here                          -> new (and marked)
+  the source's content is the marked one    -> unchanged, whatever happened here
+  source changed, ours still at the marked version -> updated (a new version, marked again)
+  source changed, ours changed since        -> kept: "changed here since the import"
+  a document here the import never marked   -> unchanged when equal to the source (marked
+                                               then), else kept: "not from an import"
+  marked, but deleted here since            -> kept: "deleted here since the import"
+Kept documents are listed with their id, as refused ones are. Documents we refuse (invalid
+schedules, oversized fields) are listed with their reason and id, never written in part."""
 import hashlib
+import json
 import os
 import sys
 
@@ -164,7 +174,7 @@ def run_source_import(app, args) -> int:
         print(f"freezer-manage: import failed: {exc}; nothing was written.", file=sys.stderr)
         return 1
     print(f"Source {source.url}: Freezer API {source.version}", flush=True)
-    summary = {kind: {"new": 0, "updated": 0, "unchanged": 0, "refused": []}
+    summary = {kind: {"new": 0, "updated": 0, "unchanged": 0, "kept": [], "refused": []}
                for kind, _key, _id in KINDS}
     failure, imported_actions = None, {}  # {project_id: {action_id}}: ids only
     with Progress() as progress:
@@ -198,11 +208,11 @@ def run_source_import(app, args) -> int:
     print(("Would import" if args.dry_run else "Imported") +
           (" before the failure:" if failure else ":"))
     for kind, counts in summary.items():
-        print(f"  {kind:<9} new {counts['new']}, updated {counts['updated']}, unchanged "
-              f"{counts['unchanged']}, refused {len(counts['refused'])}")
-    for kind, counts in summary.items():
-        for doc_id, reason in counts["refused"]:
-            print(f"  refused {kind[:-1]} {doc_id}: {reason}")
+        print(f"  {kind:<9} {_counted(counts)}")
+    for what in ("kept", "refused"):
+        for kind, counts in summary.items():
+            for doc_id, reason in counts[what]:
+                print(f"  {what} {kind[:-1]} {doc_id}: {reason}")
     if failure is not None:
         written = sum(c["new"] + c["updated"] for c in summary.values())
         print(f"freezer-manage: import failed: {failure}; "
@@ -212,6 +222,12 @@ def run_source_import(app, args) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _counted(counts):
+    return (f"new {counts['new']}, updated {counts['updated']}, unchanged "
+            f"{counts['unchanged']}, kept {len(counts['kept'])}, "
+            f"refused {len(counts['refused'])}")
 
 
 class Progress:
@@ -232,8 +248,7 @@ class Progress:
         return self
 
     def _counts(self, counts):
-        return (f"new {counts['new']}, updated {counts['updated']}, unchanged "
-                f"{counts['unchanged']}, refused {len(counts['refused'])}")
+        return _counted(counts)
 
     def start(self, kind):
         self.read = 0
@@ -327,11 +342,13 @@ def _models():
 
 
 def write_page(source, kind, page, counts) -> list:
-    """One page of new ids: checked, matched with what is here in one query per project,
-    written under one savepoint; a page the database refuses (a field longer than its
-    column) is written again a document at a time, so only the refused ones are left out.
-    Returns (project_id, id) of the documents now here (new, updated or unchanged)."""
+    """One page of new ids: checked, matched with what is here and with the import's marks
+    in one query each per project, written (documents and marks) under one savepoint; a page
+    the database refuses (a field longer than its column) is written again a document at a
+    time, so only the refused ones are left out. Returns (project_id, id) of the documents
+    now here as the source has them (new, updated or unchanged; not the kept ones)."""
     from ..extensions import db
+    from ..models import ImportMark
     from ..services.errors import ServiceError
     model = _models()[kind]
     column = model.client_id if kind == "clients" else getattr(model, _ID_FIELDS[kind])
@@ -345,14 +362,22 @@ def write_page(source, kind, page, counts) -> list:
             counts["refused"].append((doc_id, exc.description))
             continue
         ready.append((doc_id, user_id, project_id, doc))
-    here = {}
+
+    def marked(project_id, ids):
+        return ImportMark.query.filter(ImportMark.kind == kind,
+                                       ImportMark.project_id == project_id,
+                                       ImportMark.id_hash.in_([_id_hash(i) for i in ids]))
+    here, marks = {}, {}
     for project_id in {p for _i, _u, p, _d in ready}:
         ids = [i for i, _u, p, _d in ready if p == project_id]
         for row in model.query.filter(model.project_id == project_id, column.in_(ids)):
             here[(project_id, row.doc_id)] = row
+        for mark in marked(project_id, ids):
+            marks[(project_id, mark.doc_id)] = mark
     try:
         with db.session.begin_nested():
-            outcome = [(p, i, _write(model, here.get((p, i)), u, p, d))
+            outcome = [(p, i, _write(kind, model, here.get((p, i)), marks.get((p, i)),
+                                     u, p, i, d))
                        for i, u, p, d in ready]
             db.session.flush()
     except Exception:  # noqa: BLE001 - found again below, document by document
@@ -362,14 +387,19 @@ def write_page(source, kind, page, counts) -> list:
                 with db.session.begin_nested():
                     row = model.query.filter(model.project_id == project_id,
                                              column == doc_id).first()
-                    result = _write(model, row, user_id, project_id, doc)
+                    mark = marked(project_id, [doc_id]).first()
+                    result = _write(kind, model, row, mark, user_id, project_id, doc_id, doc)
                     db.session.flush()
                 outcome.append((project_id, doc_id, result))
             except Exception as exc:  # noqa: BLE001 - one bad document, not the import
                 counts["refused"].append((doc_id, str(getattr(exc, "orig", exc))[:200]))
-    for _project_id, _doc_id, result in outcome:
-        counts[result] += 1
-    return [(project_id, doc_id) for project_id, doc_id, _result in outcome]
+    for _project_id, doc_id, result in outcome:
+        if result in KEPT:
+            counts["kept"].append((doc_id, result))
+        else:
+            counts[result] += 1
+    return [(project_id, doc_id) for project_id, doc_id, result in outcome
+            if result not in KEPT]
 
 
 def sort_actions(imported: dict) -> None:
@@ -384,15 +414,55 @@ def sort_actions(imported: dict) -> None:
             actions.mark_imported({project_id: set(ids[start:start + 500])})
 
 
-def _write(model, row, user_id, project_id, doc) -> str:
+CHANGED_HERE = "changed here since the import"
+NOT_IMPORTED = "not from an import"
+DELETED_HERE = "deleted here since the import"
+KEPT = (CHANGED_HERE, NOT_IMPORTED, DELETED_HERE)
+
+
+def _id_hash(doc_id) -> str:
+    return hashlib.sha256(doc_id.encode("utf-8")).hexdigest()
+
+
+def digest(doc) -> str:
+    """The source's content as a mark remembers it: sha256 of canonical JSON."""
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _write(kind, model, row, mark, user_id, project_id, doc_id, doc) -> str:
+    """The rule of the module's docstring for one document: "new", "updated", "unchanged"
+    or the reason it is kept as it is here (one of KEPT)."""
     from ..extensions import db
+    from ..models import ImportMark
+    source_digest = digest(doc)
+
+    def remember(version):
+        nonlocal mark
+        if mark is None:
+            mark = ImportMark(kind=kind, project_id=project_id, doc_id=doc_id,
+                              id_hash=_id_hash(doc_id))
+            db.session.add(mark)
+        mark.version, mark.source_digest = version, source_digest
+
     if row is None:
-        row = model(user_id=user_id, project_id=project_id)
+        if mark is not None:
+            return DELETED_HERE  # bringing it back would undo an operator's or agent's delete
+        row = model(user_id=user_id, project_id=project_id, version=1)
         row.set_doc(doc)
         db.session.add(row)
+        remember(1)
         return "new"
+    if mark is not None and mark.source_digest == source_digest:
+        return "unchanged"  # the source has not moved: whatever happened here stays
     if row.doc == doc:
+        remember(row.version)  # both sides agree (or an import before the marks): ours
         return "unchanged"
+    if mark is None:
+        return NOT_IMPORTED
+    if row.version != mark.version:
+        return CHANGED_HERE
     row.set_doc(doc)
     row.bump()
+    remember(row.version)
     return "updated"

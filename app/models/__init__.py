@@ -2,6 +2,7 @@
 from .action import Action
 from .backup import Backup
 from .client import Client
+from .import_mark import ImportMark
 from .job import Job
 from .notify import Channel, Incident, Notice, OutboxEvent, Rule
 from .run import Run
@@ -11,5 +12,5 @@ from .setting import Setting
 from .user import ApiToken, OperatorSession, User
 
 __all__ = ["Action", "ApiToken", "AuditEvent", "AuthFailure", "OperatorSession", "Backup",
-           "Channel", "Client", "Incident", "Job", "Notice", "OutboxEvent", "Rule", "Run",
+           "Channel", "Client", "ImportMark", "Incident", "Job", "Notice", "OutboxEvent", "Rule", "Run",
            "Session", "SessionRound", "Setting", "User"]

@@ -119,7 +119,7 @@ def test_every_recorded_document_arrives_through_unstable_pages(app, client, dat
     refused = {(m[0], m[1]) for m in re.findall(r"refused (\w+) (\S+): .+", r.stdout)}
     for kind, found in docs.items():
         n_refused = sum(1 for k, _ in refused if k == kind[:-1])
-        assert f"{kind:<9} new {len(found) - n_refused}, updated 0, unchanged 0, " \
+        assert f"{kind:<9} new {len(found) - n_refused}, updated 0, unchanged 0, kept 0, " \
                f"refused {n_refused}" in r.stdout, r.stdout
     owner = template["user_id"]
     here = ApiUser(client, owner, project_id=project if version == "v2" else owner)

@@ -107,7 +107,7 @@ def test_every_document_of_the_original_arrives_and_a_rerun_changes_nothing(orig
     assert f"Freezer API {original.api}" in first.stdout
     assert "refused" not in re.sub(r"refused 0\b", "", first.stdout), first.stdout
     for kind in KINDS:
-        assert f"{kind:<9} new {len(theirs[kind])}, updated 0, unchanged 0, refused 0" \
+        assert f"{kind:<9} new {len(theirs[kind])}, updated 0, unchanged 0, kept 0, refused 0" \
             in first.stdout, first.stdout
     # v1: the original's documents are the user's (its project_id is null): ours are in the
     # user's own project, as every v1 document here
@@ -126,7 +126,7 @@ def test_every_document_of_the_original_arrives_and_a_rerun_changes_nothing(orig
     again = manage(our_url, *args, OS_PROJECT_ID=alice.project)
     assert again.returncode == 0, again.stdout + again.stderr
     for kind in KINDS:
-        assert f"{kind:<9} new 0, updated 0, unchanged {len(theirs[kind])}, refused 0" \
+        assert f"{kind:<9} new 0, updated 0, unchanged {len(theirs[kind])}, kept 0, refused 0" \
             in again.stdout, again.stdout
 
 
