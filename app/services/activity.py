@@ -23,8 +23,9 @@ MAX_PLANNED = 100
 # drawn from the window's start; longer ones are not looked for (the range stays bounded)
 LOOKBACK = timedelta(days=1)
 NO_CLIENT = ""
-# runs beyond the cap are counted up to this many ("10,000+ more"): a bounded index range
-MAX_COUNTED = 10000
+# runs beyond the cap are counted up to this many ("1,000+ more"): a bounded index range
+# (10,000: the 7-day page's median on MariaDB at 20,000 jobs was 138 ms, 1,000: 90 ms)
+MAX_COUNTED = 1000
 
 
 @dataclass
@@ -59,7 +60,7 @@ class Timeline:
 
     @property
     def more_runs_text(self) -> str:
-        """"1,234" or, once the count stopped at MAX_COUNTED, "10,000+"."""
+        """"1,234" or, once the count stopped at MAX_COUNTED, "1,000+"."""
         return f"{self.more_runs:,}" + ("+" if self.more_runs >= MAX_COUNTED else "")
 
     @property
