@@ -68,3 +68,22 @@ def page(browser, live_token_server, screenshots, request):
         path=str(screenshots / f"{request.node.name}-{name}.png"), full_page=True)
     yield page
     context.close()
+
+
+#: collects every Content-Security-Policy violation from the first byte of each page (an init
+#: script runs through the DevTools protocol, outside the page's CSP)
+CSP_WATCH = """document.addEventListener('securitypolicyviolation', function (e) {
+  (window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI +
+    ' line ' + e.lineNumber);
+});"""
+
+
+@pytest.fixture
+def watched(page):
+    """`page`, with page.violations(): the CSP violations seen so far (console and events)."""
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text)
+            if "Content Security Policy" in msg.text else None)
+    page.context.add_init_script(CSP_WATCH)
+    page.violations = lambda: violations + page.evaluate("window.__csp || []")
+    return page

@@ -3,25 +3,11 @@ data, at 1366 and 390 px, under the Content-Security-Policy (no violation: the S
 coloured by classes, never style=""), each chart inside the viewport; screenshots."""
 import time
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.builders import backup_body, client_body, job_body
 
-WATCH = """document.addEventListener('securitypolicyviolation', function (e) {
-  (window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI);
-});"""
 WIDTHS = (1366, 390)
-
-
-@pytest.fixture
-def watched(page):
-    violations = []
-    page.on("console", lambda msg: violations.append(msg.text)
-            if "Content Security Policy" in msg.text else None)
-    page.context.add_init_script(WATCH)
-    page.violations = lambda: violations + page.evaluate("window.__csp || []")
-    return page
 
 
 def _pages(job_id, client_id):

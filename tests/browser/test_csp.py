@@ -11,12 +11,6 @@ from app.auth import accounts
 from app.extensions import db
 from tests.builders import action_body, backup_body, client_body, job_body
 
-#: collects every violation from the first byte of each page (an init script runs through
-#: the DevTools protocol, outside the page's CSP)
-WATCH = """document.addEventListener('securitypolicyviolation', function (e) {
-  (window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI +
-    ' line ' + e.lineNumber);
-});"""
 SKIP = {"static", "auth.logout", "versions"}  # assets; the sign-out page is visited apart
 
 
@@ -29,16 +23,6 @@ def _make_admin(database_url):
         db.session.commit()
         db.engine.dispose()
     return app
-
-
-@pytest.fixture
-def watched(page):
-    violations = []
-    page.on("console", lambda msg: violations.append(msg.text)
-            if "Content Security Policy" in msg.text else None)
-    page.context.add_init_script(WATCH)
-    page.violations = lambda: violations + (page.evaluate("window.__csp || []"))
-    return page
 
 
 def _urls(app, ids):
