@@ -126,20 +126,43 @@ def sparkline(runs: list[Run]) -> dict:
 
 def run_totals(scope: Scope, hours: int, now: datetime | None = None) -> dict:
     """Runs started in the last `hours`: how many, by result, and the success rate of the
-    ended ones (a covering range on runs (project_id, started_at, result))."""
+    ended ones."""
+    return window_totals(scope, (hours,), now)[hours]
+
+
+def _along_time(stmt, scope: Scope):
+    """Read a project's runs of a time window along (started_at, project_id, result), which
+    covers the count: MariaDB otherwise picks (project_id, started_at) for its equality on
+    project_id, then reads every run of the window (23,000 rows for 7 days at 20,000 jobs,
+    156 ms). A per-user (v1) scope keeps the planner's choice."""
+    if scope.reads[0] == "user_id":
+        return stmt
+    for dialect in ("mysql", "mariadb"):
+        stmt = stmt.with_hint(Run, "FORCE INDEX (ix_runs_started_project)", dialect)
+    return stmt
+
+
+def window_totals(scope: Scope, windows, now: datetime | None = None) -> dict:
+    """{hours: totals} for each window of `windows` (run_totals), all counted in one pass
+    over the widest window's index range (covering: (started_at, project_id, result))."""
     now = now or clock.utcnow()
-    stmt = (select(Run.result, func.count()).where(scope.where(Run),
-                                                   Run.started_at >= now - timedelta(hours=hours))
+    windows = sorted(set(windows))
+    stmt = (select(Run.result, *[func.sum(case((Run.started_at >= now - timedelta(hours=h), 1),
+                                               else_=0)) for h in windows])
+            .where(scope.where(Run), Run.started_at >= now - timedelta(hours=windows[-1]))
             .group_by(Run.result))
-    counts = {result: n for result, n in db.session.execute(stmt).all()}
-    running = counts.pop(None, 0)
-    total = running + sum(counts.values())
-    ended = sum(counts.values())
-    success = counts.get("success", 0)
-    return {"hours": hours, "runs": total, "running": running, "success": success,
-            "fail": counts.get("fail", 0), "aborted": counts.get("aborted", 0),
-            "unfinished": counts.get("", 0),
-            "success_rate": round(success / ended, 4) if ended else None}
+    rows = db.session.execute(_along_time(stmt, scope)).all()
+    out = {}
+    for i, hours in enumerate(windows):
+        counts = {row[0]: int(row[i + 1] or 0) for row in rows}
+        running = counts.pop(None, 0)
+        ended = sum(counts.values())
+        success = counts.get("success", 0)
+        out[hours] = {"hours": hours, "runs": running + ended, "running": running,
+                      "success": success, "fail": counts.get("fail", 0),
+                      "aborted": counts.get("aborted", 0), "unfinished": counts.get("", 0),
+                      "success_rate": round(success / ended, 4) if ended else None}
+    return out
 
 
 def failed_runs(scope: Scope, hours: int, limit: int = 10, now: datetime | None = None) -> list:

@@ -73,7 +73,8 @@ def job_sparklines_json():
 
 def overview_figures() -> dict:
     me = owner()
-    return {"last_24h": history.run_totals(me, 24), "last_7d": history.run_totals(me, 24 * 7),
+    totals = history.window_totals(me, (24, 24 * 7))
+    return {"last_24h": totals[24], "last_7d": totals[24 * 7],
             "backups_per_day": history.backups_per_day(me, OVERVIEW_DAYS),
             "failed_runs": history.failed_runs(me, 24 * 7)}
 
