@@ -97,9 +97,12 @@ class Backup(DocumentMixin, db.Model):
 
 
 def set_key(hostname, backup_name, container) -> str:
-    """Host, name and container joined (so sets sort by host, then name); a key too long
-    for the column keeps a prefix and a digest of the whole."""
-    key = "\x1f".join(part or "" for part in (hostname, backup_name, container))
+    """Host, name and container joined by "|" (so sets sort by host, then name), "%" and "|"
+    inside a part escaped so two sets never share a key, and nothing in it a control
+    character (every stored string is free of them); a key too long for the column keeps a
+    prefix and a digest of the whole."""
+    key = "|".join((part or "").replace("%", "%25").replace("|", "%7C")
+                   for part in (hostname, backup_name, container))
     if len(key) > SET_KEY_LENGTH:
         key = key[:SET_KEY_LENGTH - 17] + "#" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
     return key

@@ -9,7 +9,7 @@ import copy
 import uuid
 
 from ..models import Action
-from . import documents
+from . import documents, ids
 from .errors import BadRequest, Conflict
 from .merge import deep_merge
 from .scope import Scope
@@ -36,6 +36,8 @@ def _name(name: str | None) -> str | None:
     name = (name or "").strip()
     if len(name) > 100:
         raise BadRequest("name: at most 100 characters", errors={"name": "at most 100 characters"})
+    if ids.has_control(name):  # like every stored string: no line breaks or bidi overrides
+        raise BadRequest("name: no control characters", errors={"name": "no control characters"})
     return name or None
 
 

@@ -70,8 +70,10 @@ REQUESTS = {
     ("backups", "job_id"): ("POST", "/v1/backups", lambda v: backup_body(job_id=v)),
 }
 # written by the server from what it has already checked: the caller's id, a digest, the
-# session routes, the id built from checked parts
-SERVER_SET = {("jobs", "session_id"), ("backups", "id_hash"), ("backups", "backup_id")}
+# session routes, the id and the set key built from checked parts (a key too long becomes a
+# prefix and a digest); an action's name comes from the dashboard's form alone (100 chars)
+SERVER_SET = {("jobs", "session_id"), ("backups", "id_hash"), ("backups", "backup_id"),
+              ("backups", "set_key"), ("actions", "name")}
 
 
 def document_columns():

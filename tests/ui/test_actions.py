@@ -100,3 +100,13 @@ def test_a_named_entry_is_offered_by_its_name_with_mode_path_storage_container(u
     assert r.status_code == 302
     picker = ui.get("/jobs/new?client_id=proj_node1").text
     assert "etc nightly: backup fs /etc · backup etc · storage agent default · container c1" in picker
+
+
+def test_a_name_with_a_line_break_or_bidi_override_is_refused_beside_the_field(ui, alice):
+    for bad in ("etc\nto swift", "etc \u202eto swift"):
+        r = ui.post("/actions/new", {"name": bad, "action": "backup", "mode": "fs",
+                                     "backup_name": "etc", "container": "backups",
+                                     "path_to_backup": "/etc"})
+        assert r.status_code == 400 and re.search(r'id="name-error"', r.text)
+        assert "no control characters" in r.text
+    assert _actions(alice) == []

@@ -169,3 +169,13 @@ def test_only_clients_able_to_run_the_restore_are_offered(ui, alice, app):
     r = ui.post(url, {"backup_id": _ids["node12"], "client_id": "proj_db",
                       "restore_abs_path": "/tmp/x"})
     assert r.status_code == 400 and alice.get("/v1/jobs").get_json()["jobs"] == []
+
+
+def test_two_backup_sets_never_share_a_set_key():
+    """The key joins host, name and container: a separator inside a part cannot make two
+    sets one (and nothing in a key is a control character)."""
+    from app.models.backup import set_key
+    keys = {set_key("a|b", "c", "d"), set_key("a", "b|c", "d"), set_key("a%7Cb", "c", "d"),
+            set_key("a", "b", "c|d"), set_key("a", "b|c|d", "")}
+    assert len(keys) == 5
+    assert all(ch.isprintable() for key in keys for ch in key)
