@@ -173,6 +173,8 @@ def init_app(app):
         from .errors import error_response
         from .services.errors import ServiceError
         end_read(request.environ)
+        if not db.session.registry.has():
+            return response  # no ORM session was opened (a read on its own connection)
         if response.status_code >= 400:
             rollback()
             return response
