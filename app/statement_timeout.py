@@ -34,20 +34,35 @@ def install(engine) -> None:
         _install_mysql(engine)
 
 
+def capped(statement: str, dialect, seconds: float) -> str:
+    """The statement as sent to MariaDB/MySQL under a cap of `seconds` (0: as it is)."""
+    head = statement.lstrip()[:7].lower()
+    if seconds <= 0 or dialect.name not in ("mysql", "mariadb") or not head.startswith(_CAPPED):
+        return statement
+    if dialect.is_mariadb:
+        return f"SET STATEMENT max_statement_time={seconds:g} FOR {statement}"
+    if head.startswith("select"):  # MySQL caps read-only SELECTs only
+        start = statement.lower().index("select") + len("select")
+        hint = f" /*+ MAX_EXECUTION_TIME({int(seconds * 1000)}) */"
+        return statement[:start] + hint + statement[start:]
+    return statement
+
+
+def arm(connection_info: dict, seconds: float) -> None:
+    """SQLite: the deadline of the statement about to run on the connection whose pool
+    record holds `connection_info` (the progress handler reads it)."""
+    connection_info[_DEADLINE] = time.monotonic() + seconds if seconds > 0 else None
+
+
+def seconds() -> float:
+    """The cap of a statement run now: DB_STATEMENT_TIMEOUT in a request, none outside."""
+    return _seconds()
+
+
 def _install_mysql(engine) -> None:
     @event.listens_for(engine, "before_cursor_execute", retval=True)
     def cap(conn, cursor, statement, parameters, context, executemany):
-        seconds = _seconds()
-        head = statement.lstrip()[:7].lower()
-        if seconds <= 0 or not head.startswith(_CAPPED):
-            return statement, parameters
-        if conn.dialect.is_mariadb:
-            return f"SET STATEMENT max_statement_time={seconds:g} FOR {statement}", parameters
-        if head.startswith("select"):  # MySQL caps read-only SELECTs only
-            start = statement.lower().index("select") + len("select")
-            hint = f" /*+ MAX_EXECUTION_TIME({int(seconds * 1000)}) */"
-            return statement[:start] + hint + statement[start:], parameters
-        return statement, parameters
+        return capped(statement, conn.dialect, _seconds()), parameters
 
 
 def _install_sqlite(engine) -> None:
@@ -63,9 +78,7 @@ def _install_sqlite(engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def start(conn, cursor, statement, parameters, context, executemany):
-        seconds = _seconds()
-        conn.connection.info[_DEADLINE] = \
-            time.monotonic() + seconds if seconds > 0 else None
+        arm(conn.connection.info, _seconds())
 
     @event.listens_for(engine, "checkin")
     def forget(dbapi_connection, record):

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Text, bindparam, select, type_coerce
 
-from ..connection import connection
+from ..connection import Prepared, connection
 from ..extensions import db
 from . import forecast  # noqa: F401  (registers the rule of jobs.next_run_at; see Job)
 from . import search as search_dsl
@@ -102,24 +102,38 @@ def _by_id_statement(model, scope_column: str | None, shape: str, for_update: bo
     return locked(stmt) if for_update else stmt
 
 
+@functools.cache
+def _text_by_id(model, scope_column: str | None) -> Prepared:
+    return Prepared(_by_id_statement(model, scope_column, "text"))
+
+
 def read(model, scope: Scope, doc_id: str, where=None) -> Stored:
     """The document with that id in the caller's scope (or `where`), as stored (404 as get)."""
     if where is None:
         column, value = scope.reads
-        stmt, params = _by_id_statement(model, column, "text"), _params(model, value, doc_id)
+        row = _text_by_id(model, column).first(_params(model, value, doc_id))
     else:
         table = model.__table__
-        stmt, params = (select(_raw_doc(model), table.c.version, table.c.project_id)
-                        .where(where, _by_id(model, doc_id)).order_by(table.c.pk).limit(1)), {}
-    row = connection().execute(stmt, params).first()
+        row = connection().execute(
+            select(_raw_doc(model), table.c.version, table.c.project_id)
+            .where(where, _by_id(model, doc_id)).order_by(table.c.pk).limit(1)).first()
     if row is None:
         raise NotFound(f"No {_kind(model)} found with ID {doc_id}")
-    return Stored(row.doc, row.version, row.project_id, model)
+    text, version, project_id = row
+    return Stored(text, version, project_id, model)
 
 
 def list_texts(model, scope: Scope, search: search_dsl.Search, limit: int, offset: int,
                where=None) -> list[Stored]:
     """A page of the scope's documents as stored: filtered in SQL, in creation order."""
+    shape = search_dsl.column_shape(model, search) if where is None else None
+    if shape is not None:  # an agent's poll: built once per shape, values bound
+        column, value = scope.reads
+        params = {"scope": value, "limit": limit, "offset": offset}
+        params.update((f"m{i}", v) for i, (_, v) in enumerate(search.match))
+        params.update((f"n{i}", v) for i, (_, v) in enumerate(search.match_not))
+        return [Stored(text, version, project_id, model) for text, version, project_id
+                in _page_by_columns(model, column, *shape).all(params)]
     table = model.__table__
     stmt = select(_raw_doc(model), table.c.version, table.c.project_id) \
         .where(scope.where(model) if where is None else where)
@@ -127,6 +141,22 @@ def list_texts(model, scope: Scope, search: search_dsl.Search, limit: int, offse
     stmt = stmt.order_by(table.c.pk).limit(limit).offset(offset)
     return [Stored(row.doc, row.version, row.project_id, model)
             for row in connection().execute(stmt)]
+
+
+@functools.lru_cache(maxsize=256)  # shapes are few; a caller inventing more is bounded
+def _page_by_columns(model, scope_column: str | None, match: tuple, match_not: tuple):
+    """list_texts' page for a search on indexed columns only, its values bound: `scope`,
+    `m0`.. for `match`, `n0`.. for `match_not`, `limit`, `offset`."""
+    table = model.__table__
+    column = lambda key: getattr(model, model.SEARCH_COLUMNS[key])  # noqa: E731
+    clauses = [Scope.bound_where(model, scope_column)]
+    clauses += [search_dsl.column_condition(column(k), bindparam(f"m{i}"))
+                for i, k in enumerate(match)]
+    clauses += [search_dsl.column_condition(column(k), bindparam(f"n{i}"), negate=True)
+                for i, k in enumerate(match_not)]
+    return Prepared(select(_raw_doc(model), table.c.version, table.c.project_id)
+                    .where(*clauses).order_by(table.c.pk)
+                    .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
 def taken(model, scope: Scope, doc_id: str) -> bool:

@@ -185,11 +185,27 @@ def _text(model, term: str, dialect: str):
         rows.c.type == "text", lowered.like(pattern, escape="\\")))
 
 
+def column_condition(column, value, negate=False):
+    """A string matched (or excluded) on an indexed column; `value` a string or a bound
+    parameter (documents.list_texts builds the agents' poll once, by its shape)."""
+    return or_(column.is_(None), column != value) if negate else column == value
+
+
+def column_shape(model, search: Search) -> tuple | None:
+    """(match keys, match_not keys) when every condition is a string on an indexed column,
+    as an agent's poll is (`client_id`, not `status` completed); else None."""
+    if search.text or search.time_after is not None or search.time_before is not None:
+        return None
+    pairs = search.match + search.match_not
+    if not all(key in model.SEARCH_COLUMNS and isinstance(value, str) for key, value in pairs):
+        return None
+    return tuple(k for k, _ in search.match), tuple(k for k, _ in search.match_not)
+
+
 def _condition(model, key, value, dialect, negate=False):
     column_name = model.SEARCH_COLUMNS.get(key)
     if column_name and isinstance(value, str):
-        column = getattr(model, column_name)
-        return or_(column.is_(None), column != value) if negate else column == value
+        return column_condition(getattr(model, column_name), value, negate)
     clause = _json_equals(model, key, value, dialect)
     return not_(clause) if negate else clause
 

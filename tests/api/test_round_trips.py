@@ -1,12 +1,15 @@
 """What the requests agents make constantly cost the database, counted statement by
 statement (token mode): an item GET is the identity and the document, and a read commits
-nothing. SQLite's own `BEGIN` (app/db.py) is not counted: it is no round trip."""
+nothing. SQLite's own `BEGIN` (app/db.py) is not counted: it is no round trip. Core
+statements are seen through the engine's events; the prepared ones a read sends through
+the driver's cursor (app/connection.py `Prepared`) where they are sent."""
 import contextlib
 import time
 
 import pytest
 from sqlalchemy import event
 
+from app import connection
 from app.auth import tokens
 from app.extensions import db
 from tests.builders import backup_body, client_body, job_body
@@ -44,9 +47,17 @@ def counted(app):
     hooks = [("before_cursor_execute", statement), ("commit", commit), ("rollback", rollback)]
     for name, fn in hooks:
         event.listen(engine, name, fn)
+    prepared_run = connection.Prepared._run
+
+    def run(self, params, fetch):
+        statement(None, None, str(self.stmt))
+        return prepared_run(self, params, fetch)
+
+    connection.Prepared._run = run
     try:
         yield seen
     finally:
+        connection.Prepared._run = prepared_run
         for name, fn in hooks:
             event.remove(engine, name, fn)
 
