@@ -48,7 +48,9 @@ def column_rules(mapper) -> tuple:
 
 
 def _changed(state, key: str) -> bool:
-    return state.attrs[key].history.has_changes()
+    """Set since it was loaded (perhaps to an equal value, checked again: harmless). The
+    attribute's history, asked per column on every flush, cost a tenth of a status PATCH."""
+    return key in state.committed_state
 
 
 def problems(obj, only_changed: bool = True) -> dict[str, str]:
