@@ -10,7 +10,7 @@ the round trip itself (0.32 ms against 0.13 for one job GET, measured in bench/P
 import logging
 from typing import NamedTuple
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy.exc import DBAPIError
 
 from . import statement_timeout
@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 READ_CONNECTION_KEY = "freezer.read_connection"
 RAW_READ_CONNECTION_KEY = "freezer.raw_read_connection"
+AUTOCOMMIT_READS_KEY = "freezer_autocommit_reads"  # app.extensions: MariaDB/MySQL only
 
 
 def reading() -> bool:
@@ -43,11 +44,20 @@ def connection():
 
 def _raw_read_connection():
     """A read's pooled DBAPI connection for Prepared statements (checked out through the
-    pool: its checkout ping and checkin apply as to any other)."""
-    raw = request.environ.get(RAW_READ_CONNECTION_KEY)
-    if raw is None:
-        raw = request.environ[RAW_READ_CONNECTION_KEY] = db.engine.raw_connection()
-    return raw
+    pool: its checkout ping and checkin apply as to any other): on MariaDB/MySQL one in
+    autocommit (app/db.py `_autocommit_reads`), which needs no ROLLBACK after it."""
+    held = request.environ.get(RAW_READ_CONNECTION_KEY)
+    if held is None:
+        engine = current_app.extensions.get(AUTOCOMMIT_READS_KEY)
+        autocommit = engine is not None
+        engine = engine or db.engine
+        try:
+            raw = engine.raw_connection()
+        except engine.dialect.loaded_dbapi.Error as exc:  # as engine.connect() raises it
+            raise DBAPIError.instance(None, None, exc, engine.dialect.loaded_dbapi.Error,
+                                      dialect=engine.dialect) from exc
+        held = request.environ[RAW_READ_CONNECTION_KEY] = (raw, autocommit)
+    return held[0]
 
 
 def end_read(environ) -> None:
@@ -62,10 +72,12 @@ def end_read(environ) -> None:
             log.info("ending a read's transaction failed", exc_info=True)
         finally:
             conn.close()
-    raw = environ.pop(RAW_READ_CONNECTION_KEY, None)
-    if raw is not None:
+    held = environ.pop(RAW_READ_CONNECTION_KEY, None)
+    if held is not None:
+        raw, autocommit = held
         try:
-            if raw.dbapi_connection is not None:  # None: invalidated by a failed statement
+            # None: invalidated by a failed statement; autocommit: no transaction to end
+            if raw.dbapi_connection is not None and not autocommit:
                 raw.rollback()
         except Exception:  # noqa: BLE001 - as above; the pool's checkin drops it
             log.info("ending a read's transaction failed", exc_info=True)

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session
 
-from .connection import READ_METHODS, end_read
+from .connection import AUTOCOMMIT_READS_KEY, READ_METHODS, end_read
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -157,6 +157,7 @@ def init_app(app):
         _configure_sqlite(engine)
     elif engine.dialect.name in ("mysql", "mariadb"):
         _configure_mysql(engine)
+        _autocommit_reads(app, engine)
     from . import statement_timeout
     statement_timeout.install(engine)  # DB_STATEMENT_TIMEOUT: no statement outlives its request
     from .services import stored_sizes
@@ -270,6 +271,20 @@ def _pool_round_trips(engine: Engine):
             record.info["open"] = False
         except Exception as exc:  # noqa: BLE001 - as the pool's own reset: drop it
             record.invalidate(exc)
+
+
+def _autocommit_reads(app, engine: Engine):
+    """MariaDB/MySQL: a pool of autocommit connections of its own for the prepared reads
+    (app/connection.py), so that the read of one statement is one round trip, with no
+    ROLLBACK after it (the reads' share of MariaDB's CPU and a wake-up of the worker less).
+    A statement in autocommit is its own transaction and holds nothing afterwards. SQLite
+    keeps one engine: it has no round trips, and an in-memory database is one connection's."""
+    from sqlalchemy import create_engine
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.pop("isolation_level", None)
+    reads = create_engine(engine.url, isolation_level="AUTOCOMMIT", **options)
+    _pool_round_trips(reads)  # a connection idle over a second is pinged before use
+    app.extensions[AUTOCOMMIT_READS_KEY] = reads
 
 
 def _configure_mysql(engine: Engine):
