@@ -133,7 +133,8 @@ _WHY = {
 def current_identity() -> Identity:
     # Cached on the request, not on `g`: an app context (and its `g`) can outlive one
     # request (pytest-flask keeps one per test), and the identity belongs to the request.
-    cached = request.environ.get("freezer.identity")
+    environ = request.environ
+    cached = environ.get("freezer.identity")
     if cached is not None:
         return cached
     mode = current_app.config["AUTH_MODE"]
@@ -141,6 +142,6 @@ def current_identity() -> Identity:
     identity = resolver() if resolver else None
     if identity is None:
         raise Unauthorized(_WHY[mode], headers={"WWW-Authenticate": 'Bearer realm="freezer"'})
-    request.environ["freezer.identity"] = identity
+    environ["freezer.identity"] = identity
     g.identity = identity
     return identity
