@@ -27,7 +27,7 @@ def create(scope: Scope, body, name: str | None = None) -> Action:
         doc["action_id"] = uuid.uuid4().hex
     doc["user_id"] = scope.user_id
     validate(ACTION, doc)
-    if documents.find(Action, scope, doc["action_id"]) is not None:
+    if documents.exists(Action, scope, doc["action_id"]):
         raise Conflict(f"Action already existing with ID {doc['action_id']}")
     return documents.new(Action, scope, doc, in_library=True, name=_name(name))
 

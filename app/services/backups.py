@@ -40,7 +40,7 @@ def create_backup(scope: Scope, user_name: str | None, body, ids: str = "composi
         raise BadRequest("Bad Data Format: missing " + ", ".join(missing),
                          errors={name: "is required" for name in missing})
     backup_id = backup_id_for(meta)
-    if documents.find(Backup, scope, backup_id) is not None:
+    if documents.exists(Backup, scope, backup_id):
         raise Conflict(f"Backup data already existing with ID {backup_id}")
     return _store(scope, {"backup_id": backup_id, "user_id": scope.user_id,
                           "user_name": user_name, "backup_metadata": meta})

@@ -43,6 +43,13 @@ def find(model, scope: Scope, doc_id: str, for_update: bool = False, where=None)
                               _params(model, value, doc_id)).first()
 
 
+def exists(model, scope: Scope, doc_id: str) -> bool:
+    """Whether the scope holds a document with that id (one indexed lookup, no ORM object)."""
+    column, value = scope.reads
+    return db.session.scalar(_by_id_statement(model, column, "pk"),
+                             _params(model, value, doc_id)) is not None
+
+
 def get(model, scope: Scope, doc_id: str, for_update: bool = False):
     row = find(model, scope, doc_id, for_update)
     if row is None:
