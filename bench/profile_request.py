@@ -5,7 +5,7 @@ findings are kept in bench/PROFILE.md.
     .venv/bin/python -m bench.profile_request job_get [--n 2000] [--sort tottime]
         [--database-url mysql+mysqldb://root@127.0.0.1:3306/freezer_bench_cost_20000?charset=utf8mb4]
 
-Operations: job_get, backup_get, poll, jobs_list, backups_list, status_patch, backup_post,
+Operations: job_get, job_get_v2, backup_get, poll, poll_v2, jobs_list, backups_list, status_patch, backup_post,
 session_action (a session's start, then its end: two requests a round).
 --dump FILE keeps the raw profile (pstats) for print_callers and the like."""
 import argparse
@@ -41,6 +41,9 @@ def requests_for(op, app, token):
         "job_get": lambda: ("GET", f"/v1/jobs/{job.job_id}", None),
         "backup_get": lambda: ("GET", "/v1/backups/" + urllib.parse.quote(backup, safe=""), None),
         "poll": lambda: ("GET", "/v1/jobs/?limit=10&offset=0", poll),
+        "poll_v2": lambda: ("GET", f"/v2/{owner}/jobs/?limit=10&offset=0&all_projects=False",
+                            poll),
+        "job_get_v2": lambda: ("GET", f"/v2/{owner}/jobs/{job.job_id}", None),
         "jobs_list": lambda: ("GET", "/v1/jobs/?limit=100&offset=0", None),
         "backups_list": lambda: ("GET", "/v1/backups/?limit=100&offset=0", None),
         "status_patch": lambda: ("PATCH", f"/v1/jobs/{job.job_id}",
