@@ -86,6 +86,36 @@ def end_read(environ) -> None:
             raw.close()
 
 
+def execute_raw(raw, sql: str, values: tuple, fetch=None):
+    """Send one statement, already capped (statement_timeout.capped), by the driver's cursor
+    on a pooled connection (`raw`: a read's own, or a writing request's session's), and
+    answer `fetch(cursor)`. SQLite's cap is armed here. Errors are raised as SQLAlchemy's
+    (what app/errors.py and the commit hook read), a lost connection invalidated."""
+    dialect = db.engine.dialect
+    cursor = raw.cursor()
+    try:
+        if dialect.name == "sqlite":
+            statement_timeout.arm(raw.info, statement_timeout.seconds())
+        cursor.execute(sql, values)
+        return fetch(cursor) if fetch is not None else None
+    except dialect.loaded_dbapi.Error as exc:
+        lost = dialect.is_disconnect(exc, raw.dbapi_connection, cursor)
+        if lost:
+            raw.invalidate(exc)
+        raise DBAPIError.instance(sql, values, exc, dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost, dialect=dialect) from exc
+    finally:
+        if raw.dbapi_connection is not None:
+            cursor.close()
+
+
+def session_raw_connection():
+    """A writing request's (or a command's) pooled DBAPI connection: its session's, in its
+    one transaction (begun here if not yet), so a statement sent on it sees the request's
+    flushed writes and is committed or rolled back with them."""
+    return db.session.connection().connection
+
+
 class _Compiled(NamedTuple):
     sql: str
     names: tuple      # the bound parameters in the order the driver takes them
@@ -93,10 +123,10 @@ class _Compiled(NamedTuple):
 
 
 class Prepared:
-    """A SELECT compiled once per database dialect and statement cap. In a read it is sent
-    by the driver's cursor on the read's own connection and answers plain tuples; in a
-    writing request (or outside one) it runs as the Core statement it is, on `connection()`,
-    so it sees the request's own writes and takes part in its transaction.
+    """A SELECT compiled once per database dialect and statement cap, sent by the driver's
+    cursor and answered as plain tuples: in a read on the read's own connection; in a
+    writing request (or outside one) on its session's, so it sees the request's flushed
+    writes and takes part in its transaction.
 
     Only for statements whose parameters and result columns the driver hands over as they
     are (no type conversion on the way in or out): checked when compiled, so a statement
@@ -109,39 +139,20 @@ class Prepared:
         self._compiled = {}
 
     def first(self, params: dict):
-        """The first row (a tuple, or a Row outside a read), or None."""
-        if not reading():
-            return connection().execute(self.stmt, params).first()
+        """The first row (a tuple), or None."""
         return self._run(params, lambda cursor: cursor.fetchone())
 
     def all(self, params: dict) -> list:
-        """Every row (tuples, or Rows outside a read)."""
-        if not reading():
-            return connection().execute(self.stmt, params).all()
+        """Every row (tuples)."""
         return self._run(params, lambda cursor: list(cursor.fetchall()))
 
     def _run(self, params: dict, fetch):
-        raw = _raw_read_connection()
         dialect = db.engine.dialect
-        cap = statement_timeout.seconds()
-        compiled = self._compile(dialect, cap)
+        compiled = self._compile(dialect, statement_timeout.seconds())
         values = tuple(params[name] if name in params else compiled.defaults[name]
                        for name in compiled.names)
-        cursor = raw.cursor()
-        try:
-            if dialect.name == "sqlite":
-                statement_timeout.arm(raw.info, cap)
-            cursor.execute(compiled.sql, values)
-            return fetch(cursor)
-        except dialect.loaded_dbapi.Error as exc:
-            lost = dialect.is_disconnect(exc, raw.dbapi_connection, cursor)
-            if lost:
-                raw.invalidate(exc)
-            raise DBAPIError.instance(compiled.sql, values, exc, dialect.loaded_dbapi.Error,
-                                      connection_invalidated=lost, dialect=dialect) from exc
-        finally:
-            if raw.dbapi_connection is not None:
-                cursor.close()
+        raw = _raw_read_connection() if reading() else session_raw_connection()
+        return execute_raw(raw, compiled.sql, values, fetch)
 
     def _compile(self, dialect, cap: float) -> _Compiled:
         key = (dialect.name, cap)
