@@ -9,8 +9,7 @@ from sqlalchemy import and_, bindparam, delete, func, select
 
 from ..extensions import db
 from ..models import Job, Run
-from .. import clock
-from . import documents
+from .. import clock, driver_rows
 from .notify import outbox
 
 RESULTS = ("success", "fail", "aborted")
@@ -22,20 +21,15 @@ def _schedule(doc) -> dict:
     return schedule if isinstance(schedule, dict) else {}
 
 
-def _open_run_statement(for_update: bool):
-    stmt = (select(Run).where(Run.project_id == bindparam("project"),
-                              Run.job_id == bindparam("job"), Run.ended_at.is_(None))
-            .order_by(Run.pk.desc()).limit(1))
-    return documents.locked(stmt) if for_update else stmt
-
-
 #: built once (a job's status PATCH and every backup POST ask): bound project and job
-_OPEN_RUN = {False: _open_run_statement(False), True: _open_run_statement(True)}
+_OPEN_RUN = {lock: driver_rows.RowSelect(Run, Run.project_id == bindparam("project"),
+                                         Run.job_id == bindparam("job"), Run.ended_at.is_(None),
+                                         for_update=lock, newest=True)
+             for lock in (False, True)}
 
 
 def open_run(project_id: str, job_id: str, for_update: bool = False) -> Run | None:
-    return db.session.scalars(_OPEN_RUN[for_update],
-                              {"project": project_id, "job": job_id}).first()
+    return _OPEN_RUN[for_update].first({"project": project_id, "job": job_id})
 
 
 AVERAGE_WEIGHT = 0.3  # how much the newest run moves a job's typical duration
