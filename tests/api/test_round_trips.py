@@ -1,15 +1,15 @@
 """What the requests agents make constantly cost the database, counted statement by
 statement (token mode): an item GET is the identity and the document, and a read commits
 nothing. SQLite's own `BEGIN` (app/db.py) is not counted: it is no round trip. Core
-statements are seen through the engine's events; the prepared ones a read sends through
-the driver's cursor (app/connection.py `Prepared`) where they are sent."""
+statements are seen through the engine's events; those sent by the driver's cursor
+(app/connection.py `Prepared`, app/driver_rows.py) where they are sent."""
 import contextlib
 import time
 
 import pytest
 from sqlalchemy import event
 
-from app import connection
+from app import connection, driver_rows
 from app.auth import tokens
 from app.extensions import db
 from tests.builders import backup_body, client_body, job_body
@@ -47,17 +47,18 @@ def counted(app):
     hooks = [("before_cursor_execute", statement), ("commit", commit), ("rollback", rollback)]
     for name, fn in hooks:
         event.listen(engine, name, fn)
-    prepared_run = connection.Prepared._run
+    execute_raw = connection.execute_raw
 
-    def run(self, params, fetch):
-        statement(None, None, str(self.stmt))
-        return prepared_run(self, params, fetch)
+    def raw(connection_, sql, values, fetch=None):
+        statement(None, None, sql)
+        return execute_raw(connection_, sql, values, fetch)
 
-    connection.Prepared._run = run
+    # every statement sent by the driver's cursor (Prepared, driver_rows) goes through it
+    connection.execute_raw = driver_rows.execute_raw = raw
     try:
         yield seen
     finally:
-        connection.Prepared._run = prepared_run
+        connection.execute_raw = driver_rows.execute_raw = execute_raw
         for name, fn in hooks:
             event.remove(engine, name, fn)
 
@@ -134,3 +135,28 @@ def test_an_api_answer_has_no_cookie_session(app, alice, docs, client):
         assert response.status_code == 200
         assert "Set-Cookie" not in response.headers
         assert "cookie" not in response.headers.get("Vary", "").lower()
+
+
+def test_a_repeated_status_patch_is_the_locked_read_and_one_update(app, alice, docs):
+    """What an agent sends again and again while it runs (status unchanged, its pid): the
+    job read FOR UPDATE and written back by one UPDATE, nothing more for the commit."""
+    path = f"/v1/jobs/{docs['job']}"
+    assert alice.patch(path, {"job_schedule": {"status": "running"}}).status_code == 200
+    with counted(app) as seen:
+        r = alice.patch(path, {"job_schedule": {"status": "running", "current_pid": 4242}})
+    assert r.status_code == 200
+    writes = [s for s in seen.statements if "api_tokens" not in s]
+    assert len(writes) == 2 and seen.commits == 1, seen
+    assert "SELECT jobs." in writes[0] and "UPDATE jobs SET" in writes[1], seen
+    assert alice.get(path).get_json()["job_schedule"]["current_pid"] == 4242
+
+
+def test_a_backup_post_is_its_checks_and_one_insert(app, alice, docs):
+    body = backup_body(backup_name="another", job_id=docs["job"])
+    with counted(app) as seen:
+        assert alice.post("/v1/backups/", body).status_code == 201
+    writes = [s for s in seen.statements if "api_tokens" not in s]
+    inserts = [s for s in writes if s.upper().startswith("INSERT")]
+    assert len(inserts) == 1 and "backups" in inserts[0] and seen.commits == 1, seen
+    assert len(writes) <= 4, seen  # exists for the caller, taken in the project, the insert,
+    # and with a job_id the job's open run
