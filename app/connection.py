@@ -120,6 +120,7 @@ class _Compiled(NamedTuple):
     sql: str
     names: tuple      # the bound parameters in the order the driver takes them
     defaults: dict    # values fixed in the statement (a LIMIT 1)
+    processors: tuple  # each result column's conversion by its type (RowSelect), or ()
 
 
 class Prepared:
@@ -134,6 +135,9 @@ class Prepared:
     (DBAPIError, OperationalError...), and a connection lost under it is dropped from the
     pool, as with any statement."""
 
+    #: result columns converted by their types (app/driver_rows.py RowSelect), else refused
+    converts_results = False
+
     def __init__(self, stmt):
         self.stmt = stmt
         self._compiled = {}
@@ -147,12 +151,13 @@ class Prepared:
         return self._run(params, lambda cursor: list(cursor.fetchall()))
 
     def _run(self, params: dict, fetch):
-        dialect = db.engine.dialect
-        compiled = self._compile(dialect, statement_timeout.seconds())
+        compiled = self._compile(db.engine.dialect, statement_timeout.seconds())
         values = tuple(params[name] if name in params else compiled.defaults[name]
                        for name in compiled.names)
-        raw = _raw_read_connection() if reading() else session_raw_connection()
-        return execute_raw(raw, compiled.sql, values, fetch)
+        return execute_raw(self._connection(), compiled.sql, values, fetch)
+
+    def _connection(self):
+        return _raw_read_connection() if reading() else session_raw_connection()
 
     def _compile(self, dialect, cap: float) -> _Compiled:
         key = (dialect.name, cap)
@@ -168,11 +173,15 @@ class Prepared:
         names = comp.bind_names  # BindParameter -> the name it is sent under
         converted = [name for b, name in names.items()
                      if b.expanding or b.type._cached_bind_processor(dialect) is not None]
-        converted += [c[0] for c in comp._result_columns
-                      if c[3]._cached_result_processor(dialect, None) is not None]
+        processors = tuple(c[3]._cached_result_processor(dialect, None)
+                           for c in comp._result_columns)
+        if not self.converts_results:
+            converted += [c[0] for c, process in zip(comp._result_columns, processors)
+                          if process is not None]
+            processors = ()
         if converted:
             raise TypeError(f"Prepared statements take and give values as the driver does; "
                             f"these would need converting: {converted}")
         defaults = {name: b.effective_value for b, name in names.items() if not b.required}
         return _Compiled(statement_timeout.capped(comp.string, dialect, cap),
-                         tuple(comp.positiontup), defaults)
+                         tuple(comp.positiontup), defaults, processors)

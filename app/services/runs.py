@@ -90,7 +90,7 @@ def record_change(job: Job, old_doc, new_doc) -> None:
             _close(current, new_result, job)
         elif new_status != "running":
             _close(current, new_result if new_result in RESULTS else "", job)
-    db.session.flush()
+    driver_rows.flush()
 
 
 def _size(meta: dict, key: str):
@@ -113,7 +113,7 @@ def attach_backup(backup) -> None:
     entry.update({key: _size(meta, key) for key in SIZE_KEYS})
     run.backups = list(run.backups or []) + [entry]
     run.backup_count = len(run.backups)
-    db.session.flush()
+    driver_rows.flush()
 
 
 # --- reading -----------------------------------------------------------------------------

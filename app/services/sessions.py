@@ -19,7 +19,7 @@ from sqlalchemy import Text, delete as sql_delete, select, type_coerce
 
 from ..extensions import db
 from ..models import Job, Session, SessionRound
-from .. import audit, clock
+from .. import audit, clock, driver_rows
 from . import documents, ids, schedules
 from .errors import BadRequest, MethodNotAllowed, NotFound
 from .merge import deep_merge
@@ -431,7 +431,7 @@ def _keep_round(row: Session, doc: dict, ended: bool) -> None:
         session_tag=_int(doc.get("session_tag"), 0), started_at=started if started > 0 else None,
         ended_at=finished if ended and finished > 0 else None,
         result=(doc.get("result") or "") if ended else "", jobs=copy.deepcopy(jobs)))
-    db.session.flush()
+    driver_rows.flush()
 
 
 def past_rounds(scope: Scope, session_id: str, limit: int = 20) -> list[SessionRound]:

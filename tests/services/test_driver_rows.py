@@ -3,15 +3,17 @@ behave as the ORM's own: the values a service sees are those the ORM would load,
 already in the session is that same object, a write is one UPDATE and leaves nothing for
 the commit to flush, Python defaults are applied on create, a row gone underneath is an
 error, never a silent no-op, and what does not fit its column is refused (400)."""
+from datetime import datetime
+
 import pytest
 from sqlalchemy import delete, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import driver_rows
 from app.extensions import db
-from app.models import Backup, Job
+from app import driver_rows
+from app.models import Backup, Job, Run
 from app.services import documents
 from app.services.errors import ServiceError
 from app.services.scope import per_user
@@ -137,5 +139,41 @@ def test_an_insert_that_a_concurrent_one_beat_is_a_conflict(app, job_id):
         row = SCOPE.stamp(Job)
         row.set_doc(job_body() | {"job_id": job_id, "user_id": "alice"})  # taken
         with pytest.raises(IntegrityError):
-            driver_rows.insert(row)
+            documents.add(row)
         db.session.rollback()
+
+
+def test_new_rows_are_inserted_in_the_order_they_were_added(app, job_id):
+    """pk is the creation order lists page by: several rows flushed at once keep it."""
+    with app.test_request_context(method="POST"):
+        job = documents.find(Job, SCOPE, job_id, for_update=True)
+        runs = [Run(user_id="alice", project_id="alice", job_id=job_id,
+                    started_at=datetime(2026, 12, 1, 3, i)) for i in range(3)]
+        for run in runs:
+            db.session.add(run)
+        job.avg_duration = 60.0  # and a changed row beside them
+        with counted(app) as seen:
+            driver_rows.flush()
+        assert [s.split()[0].upper() for s in seen.statements] == \
+            ["INSERT", "INSERT", "INSERT", "UPDATE"], seen
+        assert runs[0].pk < runs[1].pk < runs[2].pk
+        assert not db.session.new and not db.session.dirty
+        assert all(inspect(run).persistent for run in runs)
+        assert (runs[0].backup_count, runs[0].backups) == (0, [])  # defaults, as the ORM's
+        db.session.commit()
+        assert [r["started_at"].minute for r in (_orm_loaded(app, Run, run.pk) for run in runs)] \
+            == [0, 1, 2]
+        assert _orm_loaded(app, Job, job.pk)["avg_duration"] == 60.0
+
+
+def test_a_delete_pending_leaves_the_flush_to_the_orm(app, job_id, backup_id):
+    with app.test_request_context(method="DELETE"):
+        backup = documents.find(Backup, SCOPE, backup_id, for_update=True)
+        job = documents.find(Job, SCOPE, job_id, for_update=True)
+        db.session.delete(backup)
+        job.avg_duration = 5.0
+        driver_rows.flush()
+        assert not db.session.dirty and not db.session.deleted
+        db.session.commit()
+        assert documents.find(Backup, SCOPE, backup_id) is None
+        assert _orm_loaded(app, Job, job.pk)["avg_duration"] == 5.0
