@@ -107,10 +107,11 @@ def replace(scope: Scope, job_id: str, body, if_match=None) -> Job:
 
 
 def _write(row: Job, doc: dict) -> Job:
-    """Store a new version and record a run starting or ending (old vs new status/result)."""
-    old = row.doc
+    """Store a new version and record a run starting or ending (old vs new status/result).
+    The run history first: its rows and the job's run facts are then sent with the job's
+    own write (one UPDATE of the job, not two)."""
+    runs.record_change(row, row.doc, doc)
     documents.write(row, doc)
-    runs.record_change(row, old, row.doc)
     return row
 
 

@@ -64,9 +64,10 @@ def _remember_outcome(job: Job, run: Run) -> None:
 
 
 def record_change(job: Job, old_doc, new_doc) -> None:
-    """The hook every job write calls with the job and its document before and after. Runs only
-    when status or result changed, so the agent's repeated whole-document PATCHes
-    (current_pid, ...) cost nothing here."""
+    """The hook every job write calls with the job and its stored and new documents, before
+    it writes: what changes here (a run opened or closed, the job's run facts) is flushed
+    with that write. Runs only when status or result changed, so the agent's repeated
+    whole-document PATCHes (current_pid, ...) cost nothing here."""
     old, new = _schedule(old_doc), _schedule(new_doc)
     old_status, new_status = old.get("status"), new.get("status")
     old_result, new_result = old.get("result"), new.get("result")
@@ -90,7 +91,6 @@ def record_change(job: Job, old_doc, new_doc) -> None:
             _close(current, new_result, job)
         elif new_status != "running":
             _close(current, new_result if new_result in RESULTS else "", job)
-    driver_rows.flush()
 
 
 def _size(meta: dict, key: str):

@@ -8,7 +8,7 @@ import re
 import time
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app import connection, driver_rows
 from app.auth import tokens
@@ -124,7 +124,16 @@ def test_a_status_patch_commits_once(app, alice, docs):
     # the identity's lookup comes on top once its second is up (the fixture took longer
     # on a loaded host): counted by the tests above, not here
     writes = [s for s in seen.statements if "api_tokens" not in s]
-    assert len(writes) <= 5, seen  # job (locked), write, run history read + insert
+    # the job (locked), its open run, the new run's INSERT, and one UPDATE of the job that
+    # carries the document and the run's facts together
+    assert len(writes) == 4, seen
+    assert [s.split()[0] for s in writes].count("UPDATE") == 1, seen
+    assert alice.get(f"/v1/jobs/{docs['job']}/runs").get_json()["runs"][0]["state"] == \
+        "running"
+    with app.app_context():  # the watcher's fact, written by that same UPDATE
+        from app.models import Job
+        assert db.session.scalars(select(Job.run_started_at)
+                                  .where(Job.job_id == docs["job"])).one() is not None
 
 
 def test_an_api_answer_has_no_cookie_session(app, alice, docs, client):
