@@ -1,14 +1,24 @@
 """Schema validation with the original's messages: the description is the first error
-(e.g. `'job_actions' is a required property`), `errors` names every bad field."""
+(e.g. `'job_actions' is a required property`), `errors` names every bad field.
+
+A document is first checked by a validator fastjsonschema compiled from the schema (a job
+in 6 us, jsonschema's walk took 116): only a document it refuses is walked by jsonschema,
+which names the problems. jsonschema stays the judge: what the compiled check refuses and
+jsonschema accepts is accepted. The compiled check must never be looser; for JSON documents
+both read draft 4 and the patterns as ECMA-262 does (a final `$` is the end of the text),
+and tests/services/test_validation_fast.py holds them to the same verdicts."""
 import copy
 import re
 from functools import lru_cache
 
+import fastjsonschema
 from jsonschema import Draft4Validator, ValidationError, validators
 
 from .errors import BadRequest
 
-_validators: dict[int, Draft4Validator] = {}
+_validators: dict[int, Draft4Validator] = {}  # by id: every schema is a module constant
+_checks: dict[int, object] = {}  # the same schemas compiled by fastjsonschema
+DRAFT4 = "http://json-schema.org/draft-04/schema#"
 
 
 @lru_cache(maxsize=None)
@@ -37,6 +47,27 @@ def _validator(schema: dict) -> Draft4Validator:
     return v
 
 
+def _compiled(schema: dict):
+    check = _checks.get(id(schema))
+    if check is None:
+        # draft 4 as jsonschema reads it (fastjsonschema's default is draft 7, whose
+        # "integer" takes 1.0); no defaults written into the document; no format checks
+        # (jsonschema makes none)
+        check = _checks[id(schema)] = fastjsonschema.compile(
+            dict(schema, **{"$schema": DRAFT4}), use_default=False, use_formats=False,
+            detailed_exceptions=False)
+    return check
+
+
+def valid(schema: dict, doc) -> bool:
+    """Whether `doc` passes the compiled check (True: jsonschema would find nothing)."""
+    try:
+        _compiled(schema)(doc)
+    except fastjsonschema.JsonSchemaValueException:
+        return False
+    return True
+
+
 def _field(error) -> str:
     parts = [str(p) for p in error.absolute_path]
     if error.validator == "required":
@@ -48,6 +79,8 @@ def _field(error) -> str:
 
 def field_errors(schema: dict, doc) -> dict[str, str]:
     """Every problem with `doc`, as {dotted field: message}; empty when valid."""
+    if valid(schema, doc):
+        return {}
     errors = {}
     for error in sorted(_validator(schema).iter_errors(doc), key=lambda e: list(map(str, e.path))):
         errors.setdefault(_field(error), error.message.splitlines()[0])
