@@ -7,9 +7,24 @@ findings are kept in bench/PROFILE.md.
 
 Operations: job_get, job_get_v2, backup_get, poll, poll_v2, jobs_list, backups_list, status_patch, backup_post,
 session_action (a session's start, then its end: two requests a round).
---dump FILE keeps the raw profile (pstats) for print_callers and the like."""
+--dump FILE keeps the raw profile (pstats) for print_callers and the like.
+
+--inclusive module:function ... (or module:Class.method) measures, without cProfile, the
+CPU each named function takes a request, its callees included (each wrapped in a timer; a
+call nested in itself counted once). cProfile's overhead is per Python call, so it inflates
+call-heavy code (jsonschema's walk showed 3x its share); these figures are the plain ones,
+give or take a microsecond per wrapped call:
+
+    .venv/bin/python -m bench.profile_request status_patch --inclusive \
+        app.services.documents:find app.services.documents:write \
+        sqlalchemy.orm.scoping:scoped_session.commit flask.app:Flask.preprocess_request
+
+A function the app imported by name elsewhere (`from .x import f`) is not reached this way:
+name the module that calls it, or a method."""
 import argparse
+import collections
 import cProfile
+import importlib
 import io
 import json
 import pstats
@@ -82,6 +97,33 @@ def session_actions(app, headers):
     return lambda: ("POST", f"/v1/sessions/{sid}/action", bodies[next(count) % 2])
 
 
+def wrap_inclusive(names: list[str]) -> collections.Counter:
+    """Wrap each `module:attr.path` in a CPU timer; returns the nanoseconds counter."""
+    spent, active = collections.Counter(), collections.Counter()
+
+    def timed(name, function):
+        def timer(*args, **kwargs):
+            if active[name]:  # recursion or a nested call: counted by the outer one
+                return function(*args, **kwargs)
+            active[name] += 1
+            started = time.process_time_ns()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] += time.process_time_ns() - started
+                active[name] -= 1
+        return timer
+
+    for name in names:
+        module, _, path = name.partition(":")
+        owner = importlib.import_module(module)
+        *parents, attr = path.split(".")
+        for part in parents:
+            owner = getattr(owner, part)
+        setattr(owner, attr, timed(name, getattr(owner, attr)))
+    return spent
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("op")
@@ -90,6 +132,8 @@ def main():
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--dump", help="also write the raw profile here (pstats)")
+    parser.add_argument("--inclusive", nargs="+", metavar="MODULE:FUNCTION",
+                        help="CPU a request inside these functions, without cProfile")
     args = parser.parse_args()
     from app import create_app
     from bench.fleet_server import issue_tokens
@@ -116,6 +160,21 @@ def main():
 
     for _ in range(50):  # warm-up: pools, caches, compiled statements
         call(environ())
+    if args.inclusive:
+        spent = wrap_inclusive(args.inclusive)
+        for _ in range(20):
+            call(environ())
+        spent.clear()
+        envs = [environ() for _ in range(args.n)]
+        t0 = time.process_time_ns()
+        for env in envs:
+            call(env)
+        total = (time.process_time_ns() - t0) / args.n / 1000
+        print(f"{args.op}: {args.n} requests, {total:.0f} us CPU each in process "
+              f"(timers on), inside:")
+        for name in args.inclusive:
+            print(f"  {spent[name] / args.n / 1000:8.1f} us  {name}")
+        return
     envs = [environ() for _ in range(args.n)]
     t0 = time.process_time()
     for env in envs:
