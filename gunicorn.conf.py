@@ -36,8 +36,12 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM/SIGHUP a worker finishes the request in hand (up to this long) before exiting.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
-# Recycle workers now and then (jittered so they do not all restart together).
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
+# Recycle workers now and then (jittered so they do not all restart together): a safety net
+# against a slow leak, none known (a worker's RSS moved 94.8 -> 95.0 MiB over 57,000 agent
+# requests). Rarely: a worker's start costs 0.9 s of CPU (imports, create_app), which every
+# 10,000 requests was 90 us a request, a tenth of a job GET, spent in bursts that also
+# stalled the requests behind them (bench/PROFILE.md, round 5).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
 max_requests_jitter = max_requests // 10
 # Behind a load balancer / reverse proxy on the same host, trust its X-Forwarded-* only.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
