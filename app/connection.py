@@ -8,6 +8,8 @@ once, then sent by the database driver's own cursor on a read's connection. SQLA
 execution of a statement (cache key, execution context, result object) cost more CPU than
 the round trip itself (0.32 ms against 0.13 for one job GET, measured in bench/PROFILE.md)."""
 import logging
+import threading
+import time
 from typing import NamedTuple
 
 from flask import current_app, has_request_context, request
@@ -21,6 +23,12 @@ READ_METHODS = ("GET", "HEAD", "OPTIONS")
 READ_CONNECTION_KEY = "freezer.read_connection"
 RAW_READ_CONNECTION_KEY = "freezer.raw_read_connection"
 AUTOCOMMIT_READS_KEY = "freezer_autocommit_reads"  # app.extensions: MariaDB/MySQL only
+#: A pooled connection idle longer than this is pinged before use (a restarted or failed-over
+#: database has dropped it); one in steady use is not: a round trip saved on every request.
+PING_AFTER_IDLE = 1.0
+#: How long a thread keeps its autocommit read connection out of the pool while in use
+#: (`_Kept`); then it goes back, so the pool's recycling applies as to any other.
+KEEP_FOR = 60.0
 
 
 def reading() -> bool:
@@ -42,28 +50,74 @@ def connection():
     return conn
 
 
+class _Kept(threading.local):
+    """The autocommit read connection a thread (a sync worker: its process) keeps between
+    requests: checking one out of the pool and back in cost 50-65 us a read (the pool's
+    bookkeeping and events; 15-19 % of a job GET in process), for nothing, as autocommit
+    leaves no transaction to end. It goes back to the pool, to be checked out again with
+    the pool's rules (the ping after PING_AFTER_IDLE, recycling), when it was not used for
+    PING_AFTER_IDLE, after KEEP_FOR, when it was invalidated (a lost connection), and when
+    this thread reads through another app's engine (tests make many): one per thread."""
+    engine = None
+    raw = None
+    taken_at = 0.0
+    used_at = 0.0
+
+    def connection(self, engine):
+        now = time.monotonic()
+        raw = self.raw
+        if raw is not None and (self.engine is not engine or raw.dbapi_connection is None
+                                or now - self.used_at > PING_AFTER_IDLE
+                                or now - self.taken_at > KEEP_FOR):
+            self.give_back()
+            raw = None
+        if raw is None:
+            raw = _checkout(engine)
+            self.engine, self.raw, self.taken_at = engine, raw, now
+        self.used_at = now  # in use: a nested request on this thread must not give it back
+        return raw
+
+    def used(self) -> None:
+        self.used_at = time.monotonic()
+
+    def give_back(self) -> None:
+        raw, self.raw, self.engine = self.raw, None, None
+        if raw is not None:
+            raw.close()  # an invalidated one is discarded by the pool
+
+
+_kept = _Kept()
+
+
+def _checkout(engine):
+    try:
+        return engine.raw_connection()
+    except engine.dialect.loaded_dbapi.Error as exc:  # as engine.connect() raises it
+        raise DBAPIError.instance(None, None, exc, engine.dialect.loaded_dbapi.Error,
+                                  dialect=engine.dialect) from exc
+
+
 def _raw_read_connection():
-    """A read's pooled DBAPI connection for Prepared statements (checked out through the
-    pool: its checkout ping and checkin apply as to any other): on MariaDB/MySQL one in
-    autocommit (app/db.py `_autocommit_reads`), which needs no ROLLBACK after it."""
+    """A read's pooled DBAPI connection for Prepared statements: on MariaDB/MySQL the
+    thread's kept autocommit one (app/db.py `_autocommit_reads`, `_Kept`), which needs no
+    ROLLBACK after it; else one checked out of the pool for the request (its checkout ping
+    and checkin apply as to any other)."""
     held = request.environ.get(RAW_READ_CONNECTION_KEY)
     if held is None:
         engine = current_app.extensions.get(AUTOCOMMIT_READS_KEY)
-        autocommit = engine is not None
-        engine = engine or db.engine
-        try:
-            raw = engine.raw_connection()
-        except engine.dialect.loaded_dbapi.Error as exc:  # as engine.connect() raises it
-            raise DBAPIError.instance(None, None, exc, engine.dialect.loaded_dbapi.Error,
-                                      dialect=engine.dialect) from exc
-        held = request.environ[RAW_READ_CONNECTION_KEY] = (raw, autocommit)
+        if engine is not None:
+            held = (_kept.connection(engine), True)
+        else:
+            held = (_checkout(db.engine), False)
+        request.environ[RAW_READ_CONNECTION_KEY] = held
     return held[0]
 
 
 def end_read(environ) -> None:
     """End a read's own connections: each transaction rolled back, the connection back in
-    the pool (one whose database went away is discarded by the pool). Called when the
-    answer is made, and at teardown for a request that raised."""
+    the pool (one whose database went away is discarded by the pool); the thread's kept
+    autocommit one stays with it. Called when the answer is made, and at teardown for a
+    request that raised."""
     conn = environ.pop(READ_CONNECTION_KEY, None)
     if conn is not None:
         try:
@@ -74,10 +128,12 @@ def end_read(environ) -> None:
             conn.close()
     held = environ.pop(RAW_READ_CONNECTION_KEY, None)
     if held is not None:
-        raw, autocommit = held
+        raw, kept = held
+        if kept:  # autocommit: nothing to end (a lost one: `_Kept` gives it back)
+            _kept.used()
+            return
         try:
-            # None: invalidated by a failed statement; autocommit: no transaction to end
-            if raw.dbapi_connection is not None and not autocommit:
+            if raw.dbapi_connection is not None:  # None: invalidated by a failed statement
                 raw.rollback()
         except Exception:  # noqa: BLE001 - as above; the pool's checkin drops it
             log.info("ending a read's transaction failed", exc_info=True)

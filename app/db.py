@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session
 
-from .connection import AUTOCOMMIT_READS_KEY, READ_METHODS, end_read
+from .connection import AUTOCOMMIT_READS_KEY, PING_AFTER_IDLE, READ_METHODS, end_read
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -34,9 +34,6 @@ def _unicode_lower(value):
 DEADLOCK = 1213
 CONFLICT_KEY = "freezer.db_conflict"
 WROTE_KEY = "freezer.wrote"
-#: A pooled connection idle longer than this is pinged before use (a restarted or failed-over
-#: database has dropped it); one in steady use is not: a round trip saved on every request.
-PING_AFTER_IDLE = 1.0
 
 
 def error_code(exc) -> int | None:
