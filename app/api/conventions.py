@@ -164,14 +164,19 @@ def request_json():
         value = json.loads(data, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
         raise MalformedJSON(f"The request body is not valid JSON: {exc}") from None
-    if _depth(value) > MAX_DEPTH:
+    # walked only when it could be too deep: a value is at most one level deeper than the
+    # containers it sits in, and every container opens with a bracket
+    if data.count(b"{") + data.count(b"[") >= MAX_DEPTH and _depth(value) > MAX_DEPTH:
         raise BadRequest(f"The request body is nested more than {MAX_DEPTH} levels deep")
-    try:
-        # "\ud800" escapes decode to lone surrogates, which no database can store as UTF-8
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise MalformedJSON("The request body holds an unpaired UTF-16 surrogate escape "
-                            "(such as \\ud800): it is not valid Unicode text") from None
+    # "\ud800" escapes (and encoded surrogates, which json reads with surrogatepass) decode
+    # to lone surrogates, which no database can store as UTF-8: an ASCII body (UTF-8 or
+    # plain; UTF-16 and UTF-32 have NULs) without a \u escape cannot hold one
+    if not data.isascii() or b"\\u" in data or b"\x00" in data:
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise MalformedJSON("The request body holds an unpaired UTF-16 surrogate escape "
+                                "(such as \\ud800): it is not valid Unicode text") from None
     return value
 
 

@@ -226,6 +226,34 @@ def test_an_unpaired_surrogate_escape_is_malformed_json_not_a_500(alice):
     assert_nothing_written(alice)
 
 
+SURROGATE_BODIES = {
+    # the bytes of a lone surrogate, which json reads with surrogatepass
+    "UTF-8 bytes": json.dumps(job_body(description="nightly X")).encode().replace(
+        b"X", "\ud800".encode("utf-8", "surrogatepass")),
+    # UTF-16 (json reads it by its NULs): the escape, and the code unit itself
+    "UTF-16 escape": json.dumps(job_body(description="nightly \ud800")).encode("utf-16-le"),
+    "UTF-16 unit": json.dumps(job_body(description="nightly \ud800"), ensure_ascii=False)
+    .encode("utf-16-le", "surrogatepass"),
+}
+
+
+@pytest.mark.parametrize("encoding", sorted(SURROGATE_BODIES))
+def test_a_lone_surrogate_however_encoded_is_malformed_json(alice, encoding):
+    err = assert_error(alice.post("/v1/jobs/", raw=SURROGATE_BODIES[encoding]), 400)
+    assert err["title"] == "Malformed JSON" and "surrogate" in err["description"]
+    assert_nothing_written(alice)
+
+
+def test_a_body_nested_too_deep_is_refused_and_brackets_in_text_are_not_depth(alice):
+    deep = job_body()
+    deep["job_actions"][0]["freezer_action"]["nested"] = json.loads("[" * 70 + "]" * 70)
+    err = assert_error(alice.post("/v1/jobs/", deep), 400)
+    assert "nested more than 64 levels deep" in err["description"]
+    assert_nothing_written(alice)
+    shallow = job_body(description="[{" * 80)  # brackets inside a string nest nothing
+    assert alice.post("/v1/jobs/", shallow).status_code == 201
+
+
 IGNORED_IDS = [("POST", "/v1/jobs", "jobs", "session_id"), ("POST", "/v1/jobs", "jobs", "job_id"),
                ("POST", "/v1/jobs", "jobs", "user_id"),
                ("POST", "/v1/jobs/chosen", "jobs", "session_id"),
