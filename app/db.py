@@ -113,7 +113,9 @@ class ReplayOnConflict:
     def _answered(environ, env, result):
         """What the app put in the attempt's environ (the matched route for /metrics, the
         identity...) is seen by the layers outside this one, as without a replay."""
-        environ.update((key, value) for key, value in env.items() if key != "wsgi.input")
+        stream = environ.get("wsgi.input")
+        environ.update(env)
+        environ["wsgi.input"] = stream
         return result
 
     def _body(self, environ) -> bytes | None:

@@ -59,8 +59,17 @@ class MetricsMiddleware:
             method = environ.get("REQUEST_METHOD", "")
             method = method if method in METHODS else "other"
             route = environ.get(ROUTE_KEY, UNMATCHED)
-            REQUESTS.labels(route, method, status).inc()
-            LATENCY.labels(route, method).observe(time.perf_counter() - started)
+            counted = _children.get((route, method, status))
+            if counted is None:  # labels() checks and locks on every call: asked once
+                counted = _children[route, method, status] = (
+                    REQUESTS.labels(route, method, status), LATENCY.labels(route, method))
+            counted[0].inc()
+            counted[1].observe(time.perf_counter() - started)
+
+
+# (route template, method, status) -> its counter and histogram: bounded, as the label sets
+# are (route templates, METHODS, statuses)
+_children: dict = {}
 
 
 def remember_route(_exc=None):
