@@ -10,7 +10,7 @@ import uuid
 
 from ..models import Action
 from . import documents, ids
-from .errors import BadRequest, Conflict
+from .errors import BadRequest
 from .merge import deep_merge
 from .scope import Scope
 from .schemas import ACTION, ACTION_PATCH
@@ -27,9 +27,9 @@ def create(scope: Scope, body, name: str | None = None) -> Action:
         doc["action_id"] = uuid.uuid4().hex
     doc["user_id"] = scope.user_id
     validate(ACTION, doc)
-    if documents.exists(Action, scope, doc["action_id"]):
-        raise Conflict(f"Action already existing with ID {doc['action_id']}")
-    return documents.new(Action, scope, doc, in_library=True, name=_name(name))
+    documents.check_new(Action, scope, doc["action_id"],
+                        held=f"Action already existing with ID {doc['action_id']}")
+    return documents.new(Action, scope, doc, checked=True, in_library=True, name=_name(name))
 
 
 def _name(name: str | None) -> str | None:

@@ -6,7 +6,7 @@ import uuid
 
 from ..models import Backup
 from . import documents, runs
-from .errors import BadRequest, Conflict
+from .errors import BadRequest
 from .schemas import (BACKUP_METADATA, BACKUP_METADATA_V2, BACKUP_PATCH, BACKUP_STATUSES,
                       BACKUP_STATUSES_WITHOUT_LOCATION)
 from .scope import Scope
@@ -40,14 +40,14 @@ def create_backup(scope: Scope, user_name: str | None, body, ids: str = "composi
         raise BadRequest("Bad Data Format: missing " + ", ".join(missing),
                          errors={name: "is required" for name in missing})
     backup_id = backup_id_for(meta)
-    if documents.exists(Backup, scope, backup_id):
-        raise Conflict(f"Backup data already existing with ID {backup_id}")
+    documents.check_new(Backup, scope, backup_id,
+                        held=f"Backup data already existing with ID {backup_id}")
     return _store(scope, {"backup_id": backup_id, "user_id": scope.user_id,
-                          "user_name": user_name, "backup_metadata": meta})
+                          "user_name": user_name, "backup_metadata": meta}, checked=True)
 
 
-def _store(scope: Scope, doc: dict) -> Backup:
-    row = documents.new(Backup, scope, doc)
+def _store(scope: Scope, doc: dict, checked: bool = False) -> Backup:
+    row = documents.new(Backup, scope, doc, checked=checked)
     runs.attach_backup(row)  # a backup of a running job joins that run's history
     return row
 

@@ -4,7 +4,7 @@ missing one (404), as DECISIONS.md requires."""
 import functools
 from typing import NamedTuple
 
-from sqlalchemy import Text, bindparam, select, type_coerce
+from sqlalchemy import Text, bindparam, literal_column, select, type_coerce, union_all
 
 from .. import driver_rows
 from ..connection import Prepared, connection
@@ -174,6 +174,31 @@ def _page_by_columns(model, scope_column: str | None, match: tuple, match_not: t
                     .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
+@functools.cache
+def _held_or_taken(model, scope_column: str | None) -> Prepared:
+    """A row per place the id is found: 1 in the caller's scope (`scope`), 2 in the
+    project (`project`); each part a lookup on its index, both in one round trip."""
+    table = model.__table__
+    by_id = table.c.id_hash if hasattr(model, "id_hash") else getattr(model, model.ID_FIELD)
+    held = select(literal_column("1")).where(*_by_id_where(model, scope_column))
+    taken_ = select(literal_column("2")).where(table.c.project_id == bindparam("project"),
+                                              by_id == bindparam("id"))
+    return Prepared(union_all(held, taken_))
+
+
+def check_new(model, scope: Scope, doc_id: str, held: str) -> None:
+    """Before storing a new document under an id the caller chose or derived: 409 `held`
+    when the caller's scope already has one (a v1 caller's, in any project), else 409 when
+    the project has it (check_free's), in one statement."""
+    column, value = scope.reads
+    found = {kind for (kind,) in _held_or_taken(model, column).all(
+        {"scope": value, "project": scope.project_id, "id": _id_value(model, doc_id)})}
+    if 1 in found:
+        raise Conflict(held)
+    if 2 in found:
+        raise _taken(model, scope, doc_id)
+
+
 def taken(model, scope: Scope, doc_id: str) -> bool:
     """Whether the id is used in the scope's project (ids are unique per project), also by
     a document the caller cannot see (another user's, for a v1 caller)."""
@@ -184,8 +209,12 @@ def taken(model, scope: Scope, doc_id: str) -> bool:
 def check_free(model, scope: Scope, doc_id: str) -> None:
     """Before storing a new document under a chosen id: taken in the project is 409."""
     if taken(model, scope, doc_id):
-        raise Conflict(f"The {_kind(model)} ID {doc_id} is already taken in project "
-                       f"{scope.project_id}")
+        raise _taken(model, scope, doc_id)
+
+
+def _taken(model, scope: Scope, doc_id: str) -> Conflict:
+    return Conflict(f"The {_kind(model)} ID {doc_id} is already taken in project "
+                    f"{scope.project_id}")
 
 
 def check_if_match(row, if_match: str | None, model=None) -> None:
@@ -210,11 +239,13 @@ def add(row):
     return row
 
 
-def new(model, scope: Scope, doc: dict, **columns):
-    """Store a new document in the scope's name (its user and project)."""
+def new(model, scope: Scope, doc: dict, checked: bool = False, **columns):
+    """Store a new document in the scope's name (its user and project); `checked`: its id
+    was just checked free (check_free, check_new)."""
     row = scope.stamp(model, **columns)
     row.set_doc(doc)
-    check_free(model, scope, row.doc_id)
+    if not checked:
+        check_free(model, scope, row.doc_id)
     return add(row)
 
 

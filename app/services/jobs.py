@@ -102,7 +102,7 @@ def replace(scope: Scope, job_id: str, body, if_match=None) -> Job:
         documents.check_free(Job, scope, job_id)  # before its actions are stored
     doc = _prepare_full(scope, job_id, doc)
     if row is None:
-        return documents.new(Job, scope, doc)
+        return documents.new(Job, scope, doc, checked=True)
     return _write(row, doc)
 
 

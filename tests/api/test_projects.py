@@ -49,6 +49,28 @@ def test_v1_stays_per_user_within_a_project(teammates):
     assert alice.get(f"/v1/jobs/{job_id}").status_code == 200
 
 
+def test_a_v1_callers_own_id_from_another_project_is_already_existing(app, client):
+    """v1 is per user: the same backup or action posted again while the caller's project is
+    another is the caller's duplicate (409 already existing), not a new document; another
+    user of that project may still use the id."""
+    in_team = ApiUser(client, "alice", project_id="team")
+    elsewhere = ApiUser(client, "alice", project_id="elsewhere")
+    action = dict(action_body(), action_id="nightly")
+    assert in_team.post("/v1/actions/", action).status_code == 201
+    in_team.create("backups", backup_body())
+    for path, body, word in (("/v1/backups/", backup_body(), "Backup data"),
+                             ("/v1/actions/", action, "Action")):
+        again = elsewhere.post(path, body)
+        assert again.status_code == 409, again.text
+        assert again.get_json()["description"].startswith(f"{word} already existing"), again.text
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Backup)) == 1
+        assert db.session.scalar(select(db.func.count()).select_from(Action)) == 1
+    dave = ApiUser(client, "dave", project_id="elsewhere")
+    assert dave.post("/v1/backups/", backup_body()).status_code == 201
+    assert dave.post("/v1/actions/", action).status_code == 201
+
+
 def test_an_id_another_user_of_the_project_holds_is_taken_for_v1(teammates):
     alice, bob, carol = teammates
     action = dict(action_body(), action_id="nightly")
