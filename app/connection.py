@@ -54,10 +54,12 @@ class _Kept(threading.local):
     """The autocommit read connection a thread (a sync worker: its process) keeps between
     requests: checking one out of the pool and back in cost 50-65 us a read (the pool's
     bookkeeping and events; 15-19 % of a job GET in process), for nothing, as autocommit
-    leaves no transaction to end. It goes back to the pool, to be checked out again with
-    the pool's rules (the ping after PING_AFTER_IDLE, recycling), when it was not used for
-    PING_AFTER_IDLE, after KEEP_FOR, when it was invalidated (a lost connection), and when
-    this thread reads through another app's engine (tests make many): one per thread."""
+    leaves no transaction to end. The pool's rules still apply: unused for PING_AFTER_IDLE,
+    it is pinged before use, and one that does not answer (the database restarted, a
+    timeout closed it) is replaced, so the first read after a quiet spell is answered; it
+    goes back to the pool (whose recycling applies at the next checkout) after KEEP_FOR,
+    when it was invalidated (lost under a statement), and when this thread reads through
+    another app's engine (tests make many): one per thread."""
     engine = None
     raw = None
     taken_at = 0.0
@@ -66,10 +68,15 @@ class _Kept(threading.local):
     def connection(self, engine):
         now = time.monotonic()
         raw = self.raw
-        if raw is not None and (self.engine is not engine or raw.dbapi_connection is None
-                                or now - self.used_at > PING_AFTER_IDLE
-                                or now - self.taken_at > KEEP_FOR):
+        if raw is not None and (self.engine is not engine or raw.dbapi_connection is None):
             self.give_back()
+            raw = None
+        if raw is not None and now - self.used_at > PING_AFTER_IDLE and not _answers(engine, raw):
+            raw.invalidate()  # the pool discards it; a new one below
+            self.give_back()
+            raw = None
+        if raw is not None and now - self.taken_at > KEEP_FOR:
+            self.give_back()  # alive: back to the pool, which may recycle it at checkout
             raw = None
         if raw is None:
             raw = _checkout(engine)
@@ -87,6 +94,15 @@ class _Kept(threading.local):
 
 
 _kept = _Kept()
+
+
+def _answers(engine, raw) -> bool:
+    """The pool's own ping (pool_pre_ping's), on a connection kept out of it."""
+    try:
+        engine.dialect.do_ping(raw.dbapi_connection)
+    except Exception:  # noqa: BLE001 - as pool_pre_ping: any failure means replace it
+        return False
+    return True
 
 
 def _checkout(engine):

@@ -1,7 +1,8 @@
 """MariaDB/MySQL: the autocommit connection a thread keeps for its reads between requests
 (app/connection.py `_Kept`): reads in steady use skip the pool, and the pool's rules still
-apply when they matter: after an idle second (pinged), after a lost connection (replaced),
-after KEEP_FOR (recycling), and one kept connection per thread whatever the apps."""
+apply when they matter: after an idle second (pinged, replaced when it does not answer),
+after a lost connection (replaced), after KEEP_FOR (recycling), and one kept connection
+per thread whatever the apps."""
 import pytest
 from sqlalchemy import event
 
@@ -56,16 +57,40 @@ def test_reads_in_steady_use_take_one_connection_from_the_pool(alice, checkouts)
     assert len(checkouts) == 1
 
 
-def test_a_connection_idle_for_a_second_goes_back_and_is_checked_out_again(alice, checkouts,
-                                                                          clock):
+def kill(app, raw) -> None:
+    """Close `raw`'s session from the server's side, as a restart, failover or timeout does."""
+    cursor = raw.dbapi_connection.cursor()
+    cursor.execute("SELECT CONNECTION_ID()")
+    (thread_id,) = cursor.fetchone()
+    cursor.close()
+    with app.app_context(), db.engine.connect() as other:
+        other.exec_driver_sql(f"KILL CONNECTION {int(thread_id)}")
+
+
+def test_a_connection_idle_for_a_second_is_pinged_and_kept_when_it_answers(alice, checkouts,
+                                                                           clock, monkeypatch):
     job_id = alice.create("jobs", job_body())
+    pings = []
+    real = connection._answers
+    monkeypatch.setattr(connection, "_answers", lambda e, r: pings.append(r) or real(e, r))
     assert alice.get(f"/v1/jobs/{job_id}").status_code == 200
     clock.now += connection.PING_AFTER_IDLE / 2
     assert alice.get(f"/v1/jobs/{job_id}").status_code == 200
-    assert len(checkouts) == 1
-    clock.now += connection.PING_AFTER_IDLE * 2  # idle: the pool's checkout pings it
+    assert pings == []  # in steady use: no round trip added
+    clock.now += connection.PING_AFTER_IDLE * 2
     assert alice.get(f"/v1/jobs/{job_id}").status_code == 200
-    assert len(checkouts) == 2
+    assert len(pings) == 1 and len(checkouts) == 1
+
+
+def test_a_connection_lost_while_idle_is_replaced_before_the_read(app, alice, checkouts, clock):
+    """After a quiet spell during which the database restarted (or closed the connection),
+    the first read is answered, not refused."""
+    job_id = alice.create("jobs", job_body())
+    assert alice.get(f"/v1/jobs/{job_id}").status_code == 200
+    kill(app, connection._kept.raw)
+    clock.now += connection.PING_AFTER_IDLE * 2
+    assert alice.get(f"/v1/jobs/{job_id}").status_code == 200
+    assert len(checkouts) == 2 and checkouts[1] is not checkouts[0]
 
 
 def test_a_connection_in_use_goes_back_after_keep_for(alice, checkouts, clock):
@@ -80,13 +105,7 @@ def test_a_connection_in_use_goes_back_after_keep_for(alice, checkouts, clock):
 def test_a_lost_connection_answers_503_once_then_reads_work_again(app, alice, checkouts):
     job_id = alice.create("jobs", job_body())
     assert alice.get(f"/v1/jobs/{job_id}").status_code == 200
-    kept = connection._kept.raw
-    cursor = kept.dbapi_connection.cursor()
-    cursor.execute("SELECT CONNECTION_ID()")
-    (thread_id,) = cursor.fetchone()
-    cursor.close()
-    with app.app_context(), db.engine.connect() as other:  # as a restart or failover does
-        other.exec_driver_sql(f"KILL CONNECTION {int(thread_id)}")
+    kill(app, connection._kept.raw)  # in steady use, as a pooled one: not pinged
     lost = alice.get(f"/v1/jobs/{job_id}")
     assert lost.status_code == 503 and lost.json["title"], lost.text
     assert alice.get(f"/v1/jobs/{job_id}").status_code == 200
