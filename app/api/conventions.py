@@ -42,7 +42,39 @@ class FreezerApi(Api):
 
 
 class FreezerParser(FlaskParser):
+    """webargs' parser, answering 400, and remembering query strings it has parsed.
+
+    Agents send the same query strings constantly (every poll is `limit=10&offset=0`), and
+    marshmallow's load of a list's 13 query fields cost about 60 us a request. What a query
+    string parses to depends on nothing but the schema and the string, so a successful
+    parse into plain values is kept (a bounded table, emptied when full) and each request
+    gets its own copy; a refused one is parsed, and refused, every time."""
+
     DEFAULT_VALIDATION_STATUS = 400  # as the original and its clients expect, not 422
+    QUERY_CACHE_MAX = 512
+    _PLAIN = (str, int, float, bool, type(None))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._parsed_queries = {}
+
+    def parse(self, argmap, req=None, *, location=None, validate=None, error_headers=None,
+              **kwargs):
+        if location not in ("query", "querystring") or not isinstance(argmap, ma.Schema) \
+                or validate is not None or error_headers is not None:
+            return super().parse(argmap, req, location=location, validate=validate,
+                                 error_headers=error_headers, **kwargs)
+        key = (argmap, location, tuple(sorted(kwargs.items(), key=repr)),
+               (req or request).query_string)
+        held = self._parsed_queries.get(key)
+        if held is not None:
+            return dict(held)
+        parsed = super().parse(argmap, req, location=location, **kwargs)
+        if isinstance(parsed, dict) and all(isinstance(v, self._PLAIN) for v in parsed.values()):
+            if len(self._parsed_queries) >= self.QUERY_CACHE_MAX:
+                self._parsed_queries.clear()
+            self._parsed_queries[key] = dict(parsed)
+        return parsed
 
     def handle_error(self, error, req, schema, *, error_status_code, error_headers):
         """Hand the per-field messages to app/errors.py under `errors`, where it reads them
