@@ -29,9 +29,13 @@ def locked(stmt):
     return stmt.with_for_update()
 
 
+def _id_column(model):
+    """The column a document is looked up by: its id, or for backups a digest of it."""
+    return model.id_hash if hasattr(model, "id_hash") else getattr(model, model.ID_FIELD)
+
+
 def _by_id(model, doc_id: str):
-    column = model.id_hash if hasattr(model, "id_hash") else getattr(model, model.ID_FIELD)
-    return column == _id_value(model, doc_id)
+    return _id_column(model) == _id_value(model, doc_id)
 
 
 def find(model, scope: Scope, doc_id: str, for_update: bool = False, where=None):
@@ -41,12 +45,6 @@ def find(model, scope: Scope, doc_id: str, for_update: bool = False, where=None)
         return db.session.scalars(locked(stmt) if for_update else stmt).first()
     column, value = scope.reads
     return _row_by_id(model, column, for_update).first(_params(model, value, doc_id))
-
-
-def exists(model, scope: Scope, doc_id: str) -> bool:
-    """Whether the scope holds a document with that id (one indexed lookup, no ORM object)."""
-    column, value = scope.reads
-    return _pk_by_id(model, column).first(_params(model, value, doc_id)) is not None
 
 
 def get(model, scope: Scope, doc_id: str, for_update: bool = False):
@@ -94,9 +92,7 @@ def _params(model, scope_value, doc_id: str) -> dict:
 def _by_id_where(model, scope_column: str | None) -> tuple:
     """One document by id in a scope: the scope's value and the id are bound parameters
     (`scope`, `id`, `_params`), so the requests agents make constantly build no statement."""
-    table = model.__table__
-    by_id = table.c.id_hash if hasattr(model, "id_hash") else getattr(model, model.ID_FIELD)
-    return Scope.bound_where(model, scope_column), by_id == bindparam("id")
+    return Scope.bound_where(model, scope_column), _id_column(model) == bindparam("id")
 
 
 @functools.cache
@@ -178,11 +174,9 @@ def _page_by_columns(model, scope_column: str | None, match: tuple, match_not: t
 def _held_or_taken(model, scope_column: str | None) -> Prepared:
     """A row per place the id is found: 1 in the caller's scope (`scope`), 2 in the
     project (`project`); each part a lookup on its index, both in one round trip."""
-    table = model.__table__
-    by_id = table.c.id_hash if hasattr(model, "id_hash") else getattr(model, model.ID_FIELD)
     held = select(literal_column("1")).where(*_by_id_where(model, scope_column))
-    taken_ = select(literal_column("2")).where(table.c.project_id == bindparam("project"),
-                                              by_id == bindparam("id"))
+    taken_ = select(literal_column("2")).where(
+        model.__table__.c.project_id == bindparam("project"), _id_column(model) == bindparam("id"))
     return Prepared(union_all(held, taken_))
 
 
