@@ -38,15 +38,14 @@ class Backup(DocumentMixin, db.Model):
         # ids are unique per project; v1 looks them up per user
         Index("uq_backups_project_id_hash", "project_id", "id_hash", unique=True),
         Index("ix_backups_user_id_hash", "user_id", "id_hash"),
-        Index("ix_backups_project_time_stamp", "project_id", "time_stamp"),
-        Index("ix_backups_project_hostname", "project_id", "hostname"),
         Index("ix_backups_user_container_host", "user_id", "container", "hostname"),
         Index("ix_backups_user_hostname", "user_id", "hostname"),
         Index("ix_backups_user_backup_name", "user_id", "backup_name"),
         Index("ix_backups_user_time_stamp", "user_id", "time_stamp"),
         Index("ix_backups_user_job", "user_id", "job_id"),
         # the dashboard's history (app/services/history.py): covering index ranges on time,
-        # per project, per host and per set
+        # per project, per host and per set; also v2's ranges on (project, time_stamp) and
+        # (project, hostname), their leading columns (0015: no narrower copies to write)
         Index("ix_backups_project_time_sizes", "project_id", "time_stamp", "size_compressed",
               "size_uncompressed"),
         Index("ix_backups_project_host_time", "project_id", "hostname", "time_stamp",
