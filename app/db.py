@@ -157,6 +157,7 @@ def init_app(app):
     elif engine.dialect.name in ("mysql", "mariadb"):
         _configure_mysql(engine)
         _autocommit_reads(app, engine)
+        _kept_writes(app, engine)
     from . import statement_timeout
     statement_timeout.install(engine)  # DB_STATEMENT_TIMEOUT: no statement outlives its request
     from .services import stored_sizes
@@ -284,6 +285,15 @@ def _autocommit_reads(app, engine: Engine):
     reads = create_engine(engine.url, isolation_level="AUTOCOMMIT", **options)
     _pool_round_trips(reads)  # a connection idle over a second is pinged before use
     app.extensions[AUTOCOMMIT_READS_KEY] = reads
+
+
+def _kept_writes(app, engine: Engine):
+    """MariaDB/MySQL: a request's session runs on the connection its thread keeps
+    (app/connection.py `_KeptWrite`), not one checked out of the pool and in again."""
+    from .connection import KEPT_WRITES_KEY, keep_write_connection
+    from .extensions import Session
+    Session.bind_hook = keep_write_connection
+    app.extensions[KEPT_WRITES_KEY] = engine
 
 
 def _configure_mysql(engine: Engine):
