@@ -9,6 +9,7 @@ from sqlalchemy import Text, bindparam, literal_column, select, type_coerce, uni
 from .. import driver_rows
 from ..connection import Prepared, connection
 from ..extensions import db
+from ..models.types import dumps
 from . import forecast  # noqa: F401  (registers the rule of jobs.next_run_at; see Job)
 from . import search as search_dsl
 from .errors import Conflict, NotFound, PreconditionFailed
@@ -67,10 +68,8 @@ class Stored(NamedTuple):
 
 
 def stored(row) -> Stored:
-    """A row just written, as the reads above answer it."""
-    import json
-    return Stored(json.dumps(row.doc, ensure_ascii=False, separators=(",", ":")), row.version,
-                  row.project_id, type(row))
+    """A row just written, as the reads above answer it: its text as stored (JSONText's)."""
+    return Stored(dumps(row.doc), row.version, row.project_id, type(row))
 
 
 def _raw_doc(model):

@@ -1,10 +1,10 @@
 """How much work one request may ask for, whatever the route (/v1, /v2, the dashboard):
 search items, actions per job, the size of a stored document. Beyond a limit the answer is
 400 naming it; the limits are configuration (config.py, docs/security.md)."""
-import json
 
 from flask import current_app, has_app_context
 
+from ..models.types import dumps
 from .errors import BadRequest
 
 #: config.py's defaults, for code run outside an app (e.g. a unit test of the DSL)
@@ -39,7 +39,7 @@ def check_job_actions(actions) -> None:
 
 def document_bytes(doc) -> int:
     """The stored size: the JSON text as app/models/types.py:JSONText writes it."""
-    return len(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    return len(dumps(doc).encode("utf-8"))
 
 
 def check_document_bytes(size: int, what: str) -> None:
