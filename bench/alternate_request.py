@@ -12,8 +12,6 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from werkzeug.test import EnvironBuilder  # noqa: E402
-
 from app import connection, create_app  # noqa: E402
 from app.extensions import Session  # noqa: E402
 from bench import profile_request, request_bench  # noqa: E402
@@ -33,16 +31,10 @@ def main():
     make, headers = profile_request.requests_for(op, app, token)
 
     def environ():
-        method, path, body = make()
-        return EnvironBuilder(path=path, method=method, data=body, headers=headers,
-                              environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_environ()
+        return profile_request.environ_for(make, headers)
 
     def call(env):
-        status = []
-        body = app(env, lambda s, h, exc_info=None: status.append(s))
-        b"".join(body)
-        getattr(body, "close", lambda: None)()
-        assert status[0] < "300", status
+        profile_request.call_app(app, env)
 
     hook = Session.bind_hook
     if hook is None:

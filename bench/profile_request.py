@@ -73,6 +73,25 @@ def requests_for(op, app, token):
     return table[op], h
 
 
+def environ_for(make, headers) -> dict:
+    """The WSGI environ of the next request `make` (requests_for) describes."""
+    from werkzeug.test import EnvironBuilder
+    method, path, body = make()
+    return EnvironBuilder(path=path, method=method, data=body, headers=headers,
+                          environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_environ()
+
+
+def call_app(app, env) -> None:
+    """The app as gunicorn calls it (no test client in the figures); a non-2xx fails."""
+    status = []
+    body = app(env, lambda s, h, exc_info=None: status.append(s))
+    try:
+        data = b"".join(body)
+    finally:
+        getattr(body, "close", lambda: None)()
+    assert status[0] < "300", (status, data[:300])
+
+
 def session_actions(app, headers):
     """A session of one job, round 1 open: then start (tag 0, joins and writes) and end
     (writes), alternately, as request_bench's session_action."""
@@ -143,20 +162,10 @@ def main():
     make, headers = requests_for(args.op, app, token)
 
     def environ():
-        from werkzeug.test import EnvironBuilder
-        method, path, body = make()
-        return EnvironBuilder(path=path, method=method, data=body, headers=headers,
-                              environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_environ()
+        return environ_for(make, headers)
 
     def call(env):
-        """The app as gunicorn calls it (no test client in the figures)."""
-        status = []
-        body = app(env, lambda s, h, exc_info=None: status.append(s))
-        try:
-            data = b"".join(body)
-        finally:
-            getattr(body, "close", lambda: None)()
-        assert status[0] < "300", (status, data[:300])
+        call_app(app, env)
 
     for _ in range(50):  # warm-up: pools, caches, compiled statements
         call(environ())
