@@ -102,7 +102,9 @@ class _KeptWrite(threading.local):
     """The connection a thread's request sessions run their transactions on, kept between
     requests as `_Kept` keeps the reads' (the same rules: pinged after PING_AFTER_IDLE,
     replaced when lost, back to the pool after KEEP_FOR or for another engine): a writing
-    request's pool checkout and checkin cost about as much CPU as its three round trips.
+    request's pool checkout alone cost about 80 us of CPU in process (`Engine.connect`),
+    its checkin about 50 more, for nothing these rules do not already do (bench/PROFILE.md
+    round 6).
     Each session still begins and ends its own transaction on it; a second session on the
     thread while the first is in one (a request inside a request) gets the pool's."""
     engine = None
