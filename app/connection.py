@@ -70,15 +70,8 @@ class _Kept(threading.local):
     def connection(self, engine):
         now = time.monotonic()
         raw = self.raw
-        if raw is not None and (self.engine is not engine or raw.dbapi_connection is None):
+        if raw is not None and not _reusable(self, engine, raw, now):
             self.give_back()
-            raw = None
-        if raw is not None and now - self.used_at > PING_AFTER_IDLE and not _answers(engine, raw):
-            raw.invalidate()  # the pool discards it; a new one below
-            self.give_back()
-            raw = None
-        if raw is not None and now - self.taken_at > KEEP_FOR:
-            self.give_back()  # alive: back to the pool, which may recycle it at checkout
             raw = None
         if raw is None:
             raw = _checkout(engine)
@@ -119,21 +112,13 @@ class _KeptWrite(threading.local):
             owner = self.owner()
             if owner is session:
                 return conn  # the session's, for its whole transaction
-            if owner is not None and owner._transaction is not None:
+            if owner is not None and owner.in_transaction():
                 return engine  # another live session's transaction is on it
             conn.rollback()  # left open by a session that went away unended
         # a transaction is about to begin on it: the checks a pool checkout makes
         now = time.monotonic()
-        if conn is not None and (self.engine is not engine or conn.closed or conn.invalidated
-                                 or conn.connection.dbapi_connection is None):
-            self.give_back()  # lost under a statement (execute_raw invalidates it): replaced
-            conn = None
-        if conn is not None and now - self.used_at > PING_AFTER_IDLE \
-                and not _answers(engine, conn.connection):
-            conn.invalidate()  # the pool discards it; a new one below
-            self.give_back()
-            conn = None
-        if conn is not None and now - self.taken_at > KEEP_FOR:
+        if conn is not None and (conn.closed or conn.invalidated
+                                 or not _reusable(self, engine, conn.connection, now)):
             self.give_back()
             conn = None
         if conn is None:
@@ -160,6 +145,20 @@ def keep_write_connection(session, engine):
     if not has_request_context() or current_app.extensions.get(KEPT_WRITES_KEY) is not engine:
         return engine
     return _kept_write.bind_for(session, engine)
+
+
+def _reusable(kept, engine, raw, now: float) -> bool:
+    """Whether a connection a thread kept (`_Kept`, `_KeptWrite`) may serve again, by the
+    pool's rules: from this engine and not lost under a statement (execute_raw invalidates
+    it); used within PING_AFTER_IDLE, or answering a ping (one that does not is invalidated,
+    so the pool discards it); taken less than KEEP_FOR ago (else back to the pool, which may
+    recycle it at checkout)."""
+    if kept.engine is not engine or raw.dbapi_connection is None:
+        return False
+    if now - kept.used_at > PING_AFTER_IDLE and not _answers(engine, raw):
+        raw.invalidate()
+        return False
+    return now - kept.taken_at <= KEEP_FOR
 
 
 def _answers(engine, raw) -> bool:
