@@ -16,7 +16,7 @@ rolls back) it all with everything else: it is the same transaction."""
 import functools
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import Text, bindparam, inspect, select, update
 from sqlalchemy import insert as insert_
 from sqlalchemy.orm import ColumnProperty, make_transient_to_detached
 from sqlalchemy.orm.base import NO_VALUE
@@ -26,6 +26,7 @@ from . import statement_timeout
 from .connection import Prepared, execute_raw, session_raw_connection
 from .db import WROTE_KEY
 from .extensions import db
+from .models.types import JSONText
 
 
 class _Statement(NamedTuple):
@@ -191,6 +192,39 @@ def _compiled_update(mapper, keys: tuple, dialect, cap: float) -> _Statement:
                        lambda name: pk_key if name == "where_pk" else name.removeprefix("v_"))
 
 
+def update_if_version(raw, model, pk: int, read_version: int, values: dict) -> bool:
+    """One UPDATE of `model`'s row `pk` setting `values` (attribute keys; a JSON document
+    as its text, already encoded, JSONText's), sent only if the row is still at
+    `read_version`: False when another write came first or the row is gone. For writes
+    without a row lock (app/services/optimistic.py): the version is the lock."""
+    mapper = inspect(model)
+    stmt = _compiled_versioned_update(mapper, tuple(values), db.engine.dialect,
+                                      statement_timeout.seconds())
+    given = dict(values, **{_READ_PK: pk, _READ_VERSION: read_version})
+    params = tuple(process(given[key]) if process is not None and given[key] is not None
+                   else given[key] for process, key in zip(stmt.processors, stmt.keys))
+    return execute_raw(raw, stmt.sql, params, lambda cursor: cursor.rowcount) == 1
+
+
+_READ_PK, _READ_VERSION = " pk", " version"  # never an attribute key
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled_versioned_update(mapper, keys: tuple, dialect, cap: float) -> _Statement:
+    (pk,) = mapper.primary_key
+    version = mapper.attrs["version"].columns[0]
+    columns = {key: mapper.attrs[key].columns[0] for key in keys}
+    stmt = (update(mapper.local_table)
+            .where(pk == bindparam("where_pk", type_=pk.type),
+                   version == bindparam("where_version", type_=version.type))
+            .values({column: bindparam(f"v_{key}", type_=Text() if isinstance(
+                        column.type, JSONText) else column.type)
+                     for key, column in columns.items()}))
+    names = {"where_pk": _READ_PK, "where_version": _READ_VERSION}
+    return _positional(stmt, dialect, cap,
+                       lambda name: names.get(name) or name.removeprefix("v_"))
+
+
 @functools.cache
 def _onupdate_columns(mapper) -> tuple:
     """Columns set by a Python `onupdate` (updated_at) whenever the row is written."""
@@ -222,13 +256,9 @@ class RowSelect(Prepared):
         session = db.session()
         if session.autoflush and (session.new or session.dirty or session.deleted):
             session.flush()  # as the ORM's autoflush before a query
-        dialect = db.engine.dialect
-        processors = self._compile(dialect, statement_timeout.seconds()).processors
-        row = self._run(params, lambda cursor: cursor.fetchone())
-        if row is None:
+        data = self.values(params)
+        if data is None:
             return None
-        data = {key: process(value) if process is not None and value is not None else value
-                for key, process, value in zip(self.keys, processors, row)}
         identity = self.mapper.identity_key_from_primary_key((data[self.pk_key],))
         held = session.identity_map.get(identity)
         if held is not None:
@@ -238,6 +268,16 @@ class RowSelect(Prepared):
         make_transient_to_detached(obj)  # as if loaded: no history, no SQL
         session.add(obj)
         return obj
+
+    def values(self, params: dict) -> dict | None:
+        """The row's values by attribute key, converted by their column types (no ORM
+        object), or None."""
+        processors = self._compile(db.engine.dialect, statement_timeout.seconds()).processors
+        row = self._run(params, lambda cursor: cursor.fetchone())
+        if row is None:
+            return None
+        return {key: process(value) if process is not None and value is not None else value
+                for key, process, value in zip(self.keys, processors, row)}
 
     def all(self, params: dict):
         raise NotImplementedError("RowSelect answers one row")

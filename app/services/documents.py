@@ -45,14 +45,18 @@ def find(model, scope: Scope, doc_id: str, for_update: bool = False, where=None)
         stmt = select(model).where(where, _by_id(model, doc_id)).order_by(model.pk)
         return db.session.scalars(locked(stmt) if for_update else stmt).first()
     column, value = scope.reads
-    return _row_by_id(model, column, for_update).first(_params(model, value, doc_id))
+    return _row_by_id(model, column, for_update).first(id_params(model, value, doc_id))
 
 
 def get(model, scope: Scope, doc_id: str, for_update: bool = False):
     row = find(model, scope, doc_id, for_update)
     if row is None:
-        raise NotFound(f"No {_kind(model)} found with ID {doc_id}")
+        raise not_found(model, doc_id)
     return row
+
+
+def not_found(model, doc_id: str) -> NotFound:
+    return NotFound(f"No {_kind(model)} found with ID {doc_id}")
 
 
 # --- reads answered with the stored text ---------------------------------------------
@@ -72,6 +76,12 @@ def stored(row) -> Stored:
     return Stored(dumps(row.doc), row.version, row.project_id, type(row))
 
 
+def select_stored(model, *columns):
+    """SELECT of a document's stored text, version and project (Stored's), then `columns`."""
+    table = model.__table__
+    return select(_raw_doc(model), table.c.version, table.c.project_id, *columns)
+
+
 def _raw_doc(model):
     return type_coerce(model.__table__.c.doc, Text()).label("doc")  # no JSON decoding
 
@@ -84,36 +94,35 @@ def _id_value(model, doc_id: str) -> str:
     return doc_id
 
 
-def _params(model, scope_value, doc_id: str) -> dict:
+def id_params(model, scope_value, doc_id: str) -> dict:
     return {"scope": scope_value, "id": _id_value(model, doc_id)}
 
 
-def _by_id_where(model, scope_column: str | None) -> tuple:
+def by_id_where(model, scope_column: str | None) -> tuple:
     """One document by id in a scope: the scope's value and the id are bound parameters
-    (`scope`, `id`, `_params`), so the requests agents make constantly build no statement."""
+    (`scope`, `id`, `id_params`), so the requests agents make constantly build no statement."""
     return Scope.bound_where(model, scope_column), _id_column(model) == bindparam("id")
 
 
 @functools.cache
 def _text_by_id(model, scope_column: str | None) -> Prepared:
     """The stored text, built once per kind and scope column (Scope.reads)."""
-    table = model.__table__
-    return Prepared(select(_raw_doc(model), table.c.version, table.c.project_id)
-                    .where(*_by_id_where(model, scope_column)).order_by(table.c.pk).limit(1))
+    return Prepared(select_stored(model).where(*by_id_where(model, scope_column))
+                    .order_by(model.__table__.c.pk).limit(1))
 
 
 @functools.cache
 def _pk_by_id(model, scope_column: str | None) -> Prepared:
     """Whether it exists."""
     table = model.__table__
-    return Prepared(select(table.c.pk).where(*_by_id_where(model, scope_column))
+    return Prepared(select(table.c.pk).where(*by_id_where(model, scope_column))
                     .order_by(table.c.pk).limit(1))
 
 
 @functools.cache
 def _row_by_id(model, scope_column: str | None, for_update: bool) -> driver_rows.RowSelect:
     """The session's ORM object (locked for a read-modify-write: FOR UPDATE, see `locked`)."""
-    return driver_rows.RowSelect(model, *_by_id_where(model, scope_column),
+    return driver_rows.RowSelect(model, *by_id_where(model, scope_column),
                                  for_update=for_update)
 
 
@@ -121,14 +130,13 @@ def read(model, scope: Scope, doc_id: str, where=None) -> Stored:
     """The document with that id in the caller's scope (or `where`), as stored (404 as get)."""
     if where is None:
         column, value = scope.reads
-        row = _text_by_id(model, column).first(_params(model, value, doc_id))
+        row = _text_by_id(model, column).first(id_params(model, value, doc_id))
     else:
-        table = model.__table__
         row = connection().execute(
-            select(_raw_doc(model), table.c.version, table.c.project_id)
-            .where(where, _by_id(model, doc_id)).order_by(table.c.pk).limit(1)).first()
+            select_stored(model).where(where, _by_id(model, doc_id))
+            .order_by(model.__table__.c.pk).limit(1)).first()
     if row is None:
-        raise NotFound(f"No {_kind(model)} found with ID {doc_id}")
+        raise not_found(model, doc_id)
     text, version, project_id = row
     return Stored(text, version, project_id, model)
 
@@ -145,8 +153,7 @@ def list_texts(model, scope: Scope, search: search_dsl.Search, limit: int, offse
         return [Stored(text, version, project_id, model) for text, version, project_id
                 in _page_by_columns(model, column, *shape).all(params)]
     table = model.__table__
-    stmt = select(_raw_doc(model), table.c.version, table.c.project_id) \
-        .where(scope.where(model) if where is None else where)
+    stmt = select_stored(model).where(scope.where(model) if where is None else where)
     stmt = search_dsl.apply(stmt, model, search)
     stmt = stmt.order_by(table.c.pk).limit(limit).offset(offset)
     return [Stored(row.doc, row.version, row.project_id, model)
@@ -164,8 +171,7 @@ def _page_by_columns(model, scope_column: str | None, match: tuple, match_not: t
                 for i, k in enumerate(match)]
     clauses += [search_dsl.column_condition(column(k), bindparam(f"n{i}"), negate=True)
                 for i, k in enumerate(match_not)]
-    return Prepared(select(_raw_doc(model), table.c.version, table.c.project_id)
-                    .where(*clauses).order_by(table.c.pk)
+    return Prepared(select_stored(model).where(*clauses).order_by(table.c.pk)
                     .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
@@ -173,7 +179,7 @@ def _page_by_columns(model, scope_column: str | None, match: tuple, match_not: t
 def _held_or_taken(model, scope_column: str | None) -> Prepared:
     """A row per place the id is found: 1 in the caller's scope (`scope`), 2 in the
     project (`project`); each part a lookup on its index, both in one round trip."""
-    held = select(literal_column("1")).where(*_by_id_where(model, scope_column))
+    held = select(literal_column("1")).where(*by_id_where(model, scope_column))
     taken_ = select(literal_column("2")).where(
         model.__table__.c.project_id == bindparam("project"), _id_column(model) == bindparam("id"))
     return Prepared(union_all(held, taken_))
@@ -196,7 +202,7 @@ def taken(model, scope: Scope, doc_id: str) -> bool:
     """Whether the id is used in the scope's project (ids are unique per project), also by
     a document the caller cannot see (another user's, for a v1 caller)."""
     return _pk_by_id(model, "project_id").first(
-        _params(model, scope.project_id, doc_id)) is not None
+        id_params(model, scope.project_id, doc_id)) is not None
 
 
 def check_free(model, scope: Scope, doc_id: str) -> None:
@@ -250,12 +256,17 @@ def delete(model, scope: Scope, doc_id: str, if_match: str | None = None):
     return row
 
 
+def owned(doc: dict, user_id: str) -> dict:
+    """A document's `user_id` stays its owner's, whoever of the project writes it
+    (re-stamping the last writer is 19.0.0's bug, freezer-v2.md §14)."""
+    if "user_id" in doc and doc["user_id"] != user_id:
+        return dict(doc, user_id=user_id)
+    return doc
+
+
 def write(row, doc: dict):
-    """Store a new version of an existing document. Its `user_id` stays its owner's, whoever
-    of the project writes it (re-stamping the last writer is 19.0.0's bug, freezer-v2.md §14)."""
-    if "user_id" in doc and doc["user_id"] != row.user_id:
-        doc = dict(doc, user_id=row.user_id)
-    row.set_doc(doc)
+    """Store a new version of an existing document (its owner kept: `owned`)."""
+    row.set_doc(owned(doc, row.user_id))
     row.bump()
     driver_rows.flush()  # one UPDATE by the driver: the ORM's flush cost 14x its round trip
     return row

@@ -63,18 +63,26 @@ def _remember_outcome(job: Job, run: Run) -> None:
                 duration=round(seconds, 3))
 
 
-def record_change(job: Job, old_doc, new_doc) -> None:
-    """The hook every job write calls with the job and its stored and new documents, before
-    it writes: what changes here (a run opened or closed, the job's run facts) is flushed
+def changes_run(old_doc, new_doc) -> bool:
+    """Whether a job's write from `old_doc` to `new_doc` may open or close a run: only a
+    change of its status or result does."""
+    old, new = _schedule(old_doc), _schedule(new_doc)
+    return old.get("status") != new.get("status") or old.get("result") != new.get("result")
+
+
+def record_change(job, old_doc, new_doc) -> None:
+    """The hook every job write calls with the job (its row, or an optimistic Draft) and its
+    stored and new documents, before it writes: what changes here (a run opened or closed, the job's run facts) is flushed
     with that write. Runs only when status or result changed, so the agent's repeated
     whole-document PATCHes (current_pid, ...) cost nothing here."""
+    if not changes_run(old_doc, new_doc):
+        return
     old, new = _schedule(old_doc), _schedule(new_doc)
     old_status, new_status = old.get("status"), new.get("status")
     old_result, new_result = old.get("result"), new.get("result")
-    if old_status == new_status and old_result == new_result:
-        return
-    # The caller holds the job's row lock, which already serialises this job's writes; a
-    # second lock on runs (a gap lock under InnoDB) only made concurrent PATCHes deadlock.
+    # The job's writes are already serialised, by its row lock (the locked writers) or its
+    # version (a PATCH: services/optimistic.py refuses a write from a stale read); a second
+    # lock on runs (a gap lock under InnoDB) only made concurrent PATCHes deadlock.
     current = open_run(job.project_id, job.job_id)
     if new_status == "running" and old_status != "running":
         if current is not None:  # the agent restarted mid-run: that run never reported

@@ -47,20 +47,30 @@ def column_rules(mapper) -> tuple:
     return tuple(rules)
 
 
-def _changed(state, key: str) -> bool:
-    """Set since it was loaded (perhaps to an equal value, checked again: harmless). The
-    attribute's history, asked per column on every flush, cost a tenth of a status PATCH."""
-    return key in state.committed_state
+def _changed(state):
+    """The keys set since it was loaded (perhaps to an equal value, checked again:
+    harmless). The attribute's history, asked per column on every flush, cost a tenth of a
+    status PATCH."""
+    return state.committed_state
 
 
 def problems(obj, only_changed: bool = True) -> dict[str, str]:
     """{field: why} for every value of `obj` that does not fit its column."""
     state = inspect(obj)
+    if only_changed and state.persistent:
+        return value_problems(state.mapper, state.dict, _changed(state))
+    return value_problems(state.mapper, state.dict)
+
+
+def value_problems(mapper, values: dict, keys=None) -> dict[str, str]:
+    """{field: why} for each of `values` (attribute key -> value; only `keys` when given)
+    that does not fit its column of `mapper`'s table: the rule of `problems`, for a write
+    sent without an ORM object (app/services/optimistic.py)."""
     found = {}
-    for key, column, kind, limit in column_rules(state.mapper):
-        if only_changed and state.persistent and not _changed(state, key):
+    for key, column, kind, limit in column_rules(mapper):
+        if keys is not None and key not in keys:
             continue
-        value = state.dict.get(key)
+        value = values.get(key)
         if value is None:
             continue
         where = f"{column.table.name}.{column.name}"
@@ -72,17 +82,21 @@ def problems(obj, only_changed: bool = True) -> dict[str, str]:
                 not -(2 ** limit) <= value < 2 ** limit:
             found[key] = f"out of range ({where} holds {limit + 1}-bit integers)"
         elif kind == "document":
-            limits.check_document_bytes(limits.document_bytes(value),
-                                        _kind(state.mapper.class_))
+            limits.check_document_bytes(limits.document_bytes(value), document_kind(mapper.class_))
     return found
 
 
-def _kind(model) -> str:
+def document_kind(model) -> str:
+    """How a document kind is named in a 400 (job, backup...)."""
     return model.ID_FIELD.removesuffix("_id") or model.__name__.lower()
 
 
 def check(obj) -> None:
-    found = problems(obj)
+    refuse(problems(obj))
+
+
+def refuse(found: dict) -> None:
+    """A 400 naming the first field that does not fit, when one does not."""
     if found:
         field, why = next(iter(found.items()))
         raise ValueTooLarge(f"{field}: {why}", errors=found)
