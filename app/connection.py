@@ -194,6 +194,17 @@ def _raw_read_connection():
     return held[0]
 
 
+def own_transaction_connection():
+    """For a statement that may be its own transaction (app/services/optimistic.py), in a
+    writing request: on MariaDB/MySQL the thread's kept autocommit connection, the reads'
+    (nothing begun, nothing to commit); on SQLite the session's, whose writing
+    transaction (BEGIN IMMEDIATE) already excludes every other writer and is committed by
+    the request. Whether it was the session's: the second of the pair."""
+    if current_app.extensions.get(AUTOCOMMIT_READS_KEY) is not None:
+        return _raw_read_connection(), False
+    return session_raw_connection(), True
+
+
 def end_read(environ) -> None:
     """End a read's own connections: each transaction rolled back, the connection back in
     the pool (one whose database went away is discarded by the pool); the thread's kept

@@ -33,6 +33,7 @@ def _unicode_lower(value):
 # case the transaction was rolled back whole and nothing of it was written.
 DEADLOCK = 1213
 CONFLICT_KEY = "freezer.db_conflict"
+REPLAYED_KEY = "freezer.replayed"  # in a replay's environ: its attempt (2, 3...)
 WROTE_KEY = "freezer.wrote"
 
 
@@ -45,7 +46,20 @@ def error_code(exc) -> int | None:
 def note_conflict(exc) -> bool:
     """Called where a request's database error becomes its answer: marks the request for
     ReplayOnConflict when the error was a write conflict."""
-    if error_code(exc) != DEADLOCK or not has_request_context():
+    if error_code(exc) != DEADLOCK:
+        return False
+    return replay_request()
+
+
+def replayed() -> bool:
+    """Whether this request is being run again after a lost conflict (ReplayOnConflict)."""
+    return has_request_context() and REPLAYED_KEY in request.environ
+
+
+def replay_request() -> bool:
+    """Mark the request to be run again from the start (ReplayOnConflict): its transaction
+    lost a write conflict, or a write without a lock lost its race (services.optimistic)."""
+    if not has_request_context():
         return False
     request.environ[CONFLICT_KEY] = True
     return True
@@ -86,6 +100,8 @@ class ReplayOnConflict:
             return self.wsgi_app(environ, start_response)
         for attempt in range(1, self.attempts + 1):
             env = dict(environ, **{"wsgi.input": io.BytesIO(body)})
+            if attempt > 1:
+                env[REPLAYED_KEY] = attempt
             if attempt == self.attempts:  # the last answer goes out whatever it is
                 return self._answered(environ, env, self.wsgi_app(env, start_response))
             sent, written = [], []

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .auth import is_api_path
-from .db import note_conflict, rollback
+from .db import note_conflict, replay_request, rollback
 from .services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,8 @@ def _flatten(errors, prefix="") -> dict:
 
 
 def handle_service_error(error: ServiceError):
+    if getattr(error, "replay", False):
+        replay_request()
     return error_response(error.status, error.title, error.description, error.errors, error.headers)
 
 

@@ -15,6 +15,14 @@ from tests.test_kept_read_connection import Clock, kill
 RUNNING = {"job_schedule": {"status": "running"}}
 
 
+def replace(alice, job_id, status="running", description="nightly data"):
+    """A write through the request's session: the job replaced (POST /v1/jobs/{id}), its row
+    read FOR UPDATE and written back. (A PATCH of the job alone needs no session on
+    MariaDB: app/services/optimistic.py.)"""
+    return alice.post(f"/v1/jobs/{job_id}", job_body(
+        schedule={"schedule_interval": "1 days", "status": status}, description=description))
+
+
 @pytest.fixture(autouse=True)
 def mariadb_only(app):
     if connection.KEPT_WRITES_KEY not in app.extensions:
@@ -95,12 +103,12 @@ def test_a_request_that_fails_after_writing_leaves_nothing_and_the_next_one_work
         raise RuntimeError("after the write")
 
     monkeypatch.setattr(jobs_service, "_write", write_then_fail)
-    failed = alice.patch(f"/v1/jobs/{job_id}", RUNNING)
+    failed = replace(alice, job_id)
     assert failed.status_code == 500
     monkeypatch.setattr(jobs_service, "_write", real)
     assert stored_status(app, job_id) != "running"  # rolled back, not left open
     assert not connection._kept_write.conn.in_transaction()
-    assert alice.patch(f"/v1/jobs/{job_id}", RUNNING).status_code == 200
+    assert replace(alice, job_id).status_code == 201
     assert stored_status(app, job_id) == "running"
     assert len(set(sessions_connections) - {None}) == 1  # the same connection went on
 
@@ -108,11 +116,11 @@ def test_a_request_that_fails_after_writing_leaves_nothing_and_the_next_one_work
 def test_a_kept_connection_lost_while_idle_is_replaced_before_the_write(
         app, alice, clock, sessions_connections):
     job_id = alice.create("jobs", job_body())
-    assert alice.patch(f"/v1/jobs/{job_id}", RUNNING).status_code == 200
+    assert replace(alice, job_id).status_code == 201
     kill(app, connection._kept_write.conn.connection)
     clock.now += connection.PING_AFTER_IDLE * 2
-    answer = alice.patch(f"/v1/jobs/{job_id}", {"description": "after a quiet spell"})
-    assert answer.status_code == 200, answer.text
+    answer = replace(alice, job_id, description="after a quiet spell")
+    assert answer.status_code == 201, answer.text
     assert len(set(sessions_connections)) == 2
 
 
@@ -122,12 +130,12 @@ def test_in_steady_use_the_kept_connection_is_not_pinged(app, alice, clock, monk
     real = connection._answers
     monkeypatch.setattr(connection, "_answers", lambda e, r: pings.append(r) or real(e, r))
     for _ in range(3):
-        assert alice.patch(f"/v1/jobs/{job_id}", RUNNING).status_code == 200
+        assert replace(alice, job_id).status_code == 201
         clock.now += connection.PING_AFTER_IDLE / 2
     write_pings = [p for p in pings if p is connection._kept_write.conn.connection]
     assert write_pings == []
     clock.now += connection.PING_AFTER_IDLE * 2
-    assert alice.patch(f"/v1/jobs/{job_id}", RUNNING).status_code == 200
+    assert replace(alice, job_id).status_code == 201
     assert [p for p in pings if p is connection._kept_write.conn.connection]
 
 
@@ -144,7 +152,7 @@ def test_the_kept_connection_goes_back_to_the_pool_after_keep_for(app, alice, cl
     monkeypatch.setattr(connection._KeptWrite, "give_back", give_back)
     steps = int(connection.KEEP_FOR / (connection.PING_AFTER_IDLE / 2)) + 2
     for _ in range(steps):
-        assert alice.patch(f"/v1/jobs/{job_id}", {"description": "x"}).status_code == 200
+        assert replace(alice, job_id, description="x").status_code == 201
         clock.now += connection.PING_AFTER_IDLE / 2
     assert len(given_back) == 1  # back to the pool once, so its pool_recycle applies
     assert connection._kept_write.conn is not None and not connection._kept_write.conn.closed
@@ -168,10 +176,10 @@ def test_a_second_session_during_a_transaction_gets_its_own_connection(app, alic
 def test_a_kept_connection_lost_in_steady_use_answers_503_once_then_writes_work(
         app, alice, sessions_connections):
     job_id = alice.create("jobs", job_body())
-    assert alice.patch(f"/v1/jobs/{job_id}", RUNNING).status_code == 200
+    assert replace(alice, job_id).status_code == 201
     kill(app, connection._kept_write.conn.connection)  # not idle: not pinged, as a pooled one
-    lost = alice.patch(f"/v1/jobs/{job_id}", {"description": "lost"})
+    lost = replace(alice, job_id, description="lost")
     assert lost.status_code == 503 and lost.json["title"], lost.text
-    assert alice.patch(f"/v1/jobs/{job_id}", {"description": "next"}).status_code == 200
+    assert replace(alice, job_id, description="next").status_code == 201
     assert alice.get(f"/v1/jobs/{job_id}").json["description"] == "next"
     assert len(set(sessions_connections)) == 2

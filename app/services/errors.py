@@ -61,3 +61,14 @@ class Unprocessable(ServiceError):
 class Unavailable(ServiceError):
     status = 503
     title = "Service Unavailable"
+
+
+class WriteRaced(Unavailable):
+    """A write without a row lock found its document changed since it was read
+    (services/optimistic.py): nothing was written, and the request is run again from the
+    start (app/db.py ReplayOnConflict) as a lost deadlock is; 503 when it lost every time."""
+    replay = True
+
+    def __init__(self, description=None):
+        super().__init__(description or "The document changed while this request wrote it; "
+                         "nothing was changed. Retry.", headers={"Retry-After": "1"})

@@ -5,7 +5,7 @@ import uuid
 
 from ..models import Job
 from .. import audit, clock
-from . import actions, clients, documents, limits, runs, schedules, sessions
+from . import actions, clients, documents, limits, optimistic, runs, schedules, sessions
 from .errors import BadRequest
 from .merge import deep_merge
 from .schemas import JOB, JOB_PATCH
@@ -115,11 +115,30 @@ def _write(row: Job, doc: dict) -> Job:
     return row
 
 
-def patch(scope: Scope, job_id: str, body, if_match=None) -> Job:
+def patch(scope: Scope, job_id: str, body, if_match=None):
+    """Merge `body` into the job (§7.9), without a row lock (services/optimistic.py): the
+    job read, the merge checked, a run opened or closed when its status or result changes
+    (in the request's transaction), then one UPDATE conditional on the version read."""
     changes = _object(body, "job patch")
     discard(JOB_PATCH, changes, _IGNORED_KEYS)
-    row = documents.get(Job, scope, job_id, for_update=True)
-    documents.check_if_match(row, if_match)
+    draft = optimistic.read(Job, scope, job_id)
+    doc = _patched(scope, draft, changes, if_match)
+    runs.record_change(draft, draft.doc, doc)
+    return optimistic.write(draft, doc)
+
+
+def _actions_change(changes: dict, stored: dict) -> bool:
+    """Whether a PATCH gives the job other actions than it has. Agents echo the stored
+    ones back with every report: those are not stored again, nor checked again against
+    the same client."""
+    return "job_actions" in changes and changes["job_actions"] != stored.get("job_actions")
+
+
+def _patched(scope: Scope, row, changes: dict, if_match) -> dict:
+    """The job document `row` (an optimistic Draft) with `changes`
+    merged in, checked as a PATCH is (If-Match, schema, a changed schedule, changed
+    actions and their client's capabilities; new actions stored)."""
+    documents.check_if_match(row, if_match, Job)
     expand_action_defaults(changes, row.doc.get("job_actions"))
     validate(JOB_PATCH, changes)
     if isinstance(changes.get("job_schedule"), dict):
@@ -129,10 +148,12 @@ def patch(scope: Scope, job_id: str, body, if_match=None) -> Job:
         if schedules.changed(stored, merged):
             schedules.validate_schedule(merged)
     if "job_actions" in changes:
-        clients.check_capabilities(scope, changes.get("client_id", row.doc.get("client_id")),
-                                   changes["job_actions"])
-        actions.materialise(scope, changes["job_actions"])
-    return _write(row, _normalise(deep_merge(row.doc, changes)))
+        client_id = changes.get("client_id", row.doc.get("client_id"))
+        if _actions_change(changes, row.doc) or client_id != row.doc.get("client_id"):
+            clients.check_capabilities(scope, client_id, changes["job_actions"])
+        if _actions_change(changes, row.doc):
+            actions.materialise(scope, changes["job_actions"])
+    return _normalise(deep_merge(row.doc, changes))
 
 
 def send_event(scope: Scope, job_id: str, body, if_match=None) -> str:
