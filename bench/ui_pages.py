@@ -107,7 +107,9 @@ def seed(app, jobs_from, jobs_to, backups_from, backups_to):
                                  result=result, backup_count=1,
                                  backups=[{"backup_id": uuid.uuid4().hex,
                                            "backup_size_compressed": size,
-                                           "backup_size_uncompressed": size * 3}]))
+                                           "backup_size_uncompressed": size * 3}],
+                                 backup_size_compressed=size,
+                                 backup_size_uncompressed=size * 3))
                 if result == "success":
                     job.last_success_at = started
             if len(batch) >= 2000:

@@ -1,7 +1,7 @@
 """/v1/jobs/{job_id}/runs: the run history agents' reports build (services/runs.py)."""
 
 from ..auth.identity import current_identity
-from ..models import Job
+from ..models import Job, Run
 from ..services import documents, runs
 from . import blp
 from .conventions import COMMON_ERRORS, ERROR, KeysetArgs, doc, json_response
@@ -18,10 +18,15 @@ RUN = {
         "result": {"type": "string", "nullable": True,
                    "description": "success, fail, aborted; \"\" when the run left running "
                                   "without one; null while running"},
-        "backup_count": {"type": "integer"},
-        "backups": {"type": "array", "items": {"type": "object"}},
-        "backup_size_compressed": {"type": "number", "nullable": True, "description": "MB"},
-        "backup_size_uncompressed": {"type": "number", "nullable": True, "description": "MB"}}}
+        "backup_count": {"type": "integer",
+                         "description": "the backups posted with the job's id during the run"},
+        "backups": {"type": "array", "items": {"type": "object"},
+                    "description": f"the first {Run.BACKUPS_LISTED} of them (backup_count "
+                                   "counts them all; GET /v1/backups lists every one)"},
+        "backup_size_compressed": {"type": "number", "nullable": True,
+                                   "description": "MB, summed over all of them"},
+        "backup_size_uncompressed": {"type": "number", "nullable": True,
+                                     "description": "MB, summed over all of them"}}}
 RUNS = {"type": "object", "required": ["runs"],
         "properties": {"runs": {"type": "array", "items": RUN},
                        "next_before": {"type": "integer", "nullable": True,

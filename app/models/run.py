@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Double, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -14,6 +14,7 @@ class Run(db.Model):
     document, which agents PATCH back whole (DECISIONS.md, Jobs)."""
 
     __tablename__ = "runs"
+    BACKUPS_LISTED = 100
 
     pk: Mapped[int] = mapped_column(PrimaryKey(), primary_key=True, autoincrement=True)
     # the job's project and owner: a run belongs to the job (project_id, job_id)
@@ -27,9 +28,15 @@ class Run(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(Timestamp())
     # success | fail | aborted | "" (left running without a result); NULL while open
     result: Mapped[str | None] = mapped_column(String(16))
+    # every backup posted with the job's id while the run was open
     backup_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    # [{"backup_id", "backup_size_compressed", "backup_size_uncompressed"}] as posted
+    # the first BACKUPS_LISTED of them, [{"backup_id", "backup_size_compressed",
+    # "backup_size_uncompressed"}] as posted: a run never closed must not grow a row that
+    # every further backup POST rewrites (the backups table holds them all, by job_id)
     backups: Mapped[list] = mapped_column(JSONText(), nullable=False, default=list)
+    # the sizes all of them reported, summed (MB; NULL while none reported one)
+    backup_size_compressed: Mapped[float | None] = mapped_column(Double)
+    backup_size_uncompressed: Mapped[float | None] = mapped_column(Double)
 
     __table_args__ = (
         # a job's runs newest first (pk order), its open run, its last success

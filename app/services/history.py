@@ -32,9 +32,8 @@ def _duration(run: Run):
 
 
 def _run_size(run: Run, key: str):
-    sizes = [b.get(key) for b in (run.backups or []) if isinstance(b, dict)
-             and isinstance(b.get(key), (int, float)) and not isinstance(b.get(key), bool)]
-    return round(sum(sizes), 3) if sizes else None
+    size = getattr(run, key)  # the total of every backup of the run (models/run.py)
+    return round(size, 3) if size is not None else None
 
 
 def average(values) -> float | None:

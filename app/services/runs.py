@@ -119,8 +119,12 @@ def attach_backup(backup) -> None:
         return
     entry = {"backup_id": backup.backup_id}
     entry.update({key: _size(meta, key) for key in SIZE_KEYS})
-    run.backups = list(run.backups or []) + [entry]
-    run.backup_count = len(run.backups)
+    run.backup_count = (run.backup_count or 0) + 1
+    for key in SIZE_KEYS:
+        if entry[key] is not None:
+            setattr(run, key, (getattr(run, key) or 0) + entry[key])
+    if len(run.backups or []) < Run.BACKUPS_LISTED:  # the row stays bounded (models/run.py)
+        run.backups = list(run.backups or []) + [entry]
     driver_rows.flush()
 
 
@@ -172,11 +176,6 @@ def iso(value: datetime | None) -> str | None:
     return value.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _total(backups: list, key: str):
-    sizes = [b.get(key) for b in backups if b.get(key) is not None]
-    return sum(sizes) if sizes else None
-
-
 def view(run: Run | None) -> dict | None:
     if run is None:
         return None
@@ -189,7 +188,7 @@ def view(run: Run | None) -> dict | None:
             "started_at": iso(run.started_at), "ended_at": iso(run.ended_at),
             "duration": duration, "result": run.result,
             "backup_count": run.backup_count, "backups": backups,
-            **{key: _total(backups, key) for key in SIZE_KEYS}}
+            **{key: getattr(run, key) for key in SIZE_KEYS}}
 
 
 # --- retention ---------------------------------------------------------------------------

@@ -57,6 +57,27 @@ def test_a_simulated_agent_run_yields_one_closed_run_with_both_backups(alice):
     assert body["last_run"] == run and body["last_success"] == run
 
 
+def test_a_run_lists_its_first_backups_and_counts_and_sums_them_all(alice, monkeypatch):
+    """A run never closed must not grow a row every backup POST rewrites: it lists the
+    first Run.BACKUPS_LISTED backups; backup_count and the sizes cover every one."""
+    monkeypatch.setattr(Run, "BACKUPS_LISTED", 3)
+    job_id = alice.create("jobs", job_body())
+    schedule_patch(alice, job_id, status="running", result="")
+    for i in range(5):
+        sizes = {"backup_size_compressed": i + 1}
+        if i != 2:
+            sizes["backup_size_uncompressed"] = 10 * (i + 1)
+        assert alice.post("/v1/backups/", backup_body(
+            time_stamp=T0 + i, job_id=job_id, **sizes)).status_code == 201
+    run = runs_of(alice, job_id)["runs"][0]
+    assert run["state"] == "running" and run["backup_count"] == 5
+    assert [b["backup_id"] for b in run["backups"]] == [
+        f"/srv/backups_node1_data_{T0 + i}_0" for i in range(3)]
+    assert run["backup_size_compressed"] == 15  # 1 + 2 + 3 + 4 + 5
+    assert run["backup_size_uncompressed"] == 120  # the one without a size is not counted
+    assert len(alice.get("/v1/backups/?limit=100").get_json()["backups"]) == 5
+
+
 def test_a_failed_run(alice):
     job_id = alice.create("jobs", job_body())
     schedule_patch(alice, job_id, status="running")

@@ -26,7 +26,9 @@ def add_run(app, job_id, ago, seconds, result, sizes=None, client_id="proj_node1
         db.session.add(Run(user_id="alice", project_id="alice", job_id=job_id,
                            client_id=client_id, started_at=at(ago),
                            ended_at=at(ago - seconds) if seconds is not None else None,
-                           result=result, backup_count=len(backups), backups=backups))
+                           result=result, backup_count=len(backups), backups=backups,
+                           backup_size_compressed=sizes[0] if sizes else None,
+                           backup_size_uncompressed=sizes[1] if sizes else None))
         db.session.commit()
 
 
