@@ -195,7 +195,7 @@ def _raw_read_connection():
 
 
 def own_transaction_connection():
-    """For a statement that may be its own transaction (app/services/optimistic.py), in a
+    """For a statement that may be its own transaction (app/services/unlocked.py), in a
     writing request: on MariaDB/MySQL the thread's kept autocommit connection, the reads'
     (nothing begun, nothing to commit); on SQLite the session's, whose writing
     transaction (BEGIN IMMEDIATE) already excludes every other writer and is committed by
@@ -333,3 +333,11 @@ class Prepared:
         defaults = {name: b.effective_value for b, name in names.items() if not b.required}
         return _Compiled(statement_timeout.capped(comp.string, dialect, cap),
                          tuple(comp.positiontup), defaults, processors)
+
+
+class OwnTransaction(Prepared):
+    """A Prepared read sent where the request's only write goes (own_transaction_connection):
+    on MariaDB/MySQL in autocommit, outside the session, so the request may open none."""
+
+    def _connection(self):
+        return own_transaction_connection()[0]

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session
 
-from .connection import AUTOCOMMIT_READS_KEY, PING_AFTER_IDLE, READ_METHODS, end_read
+from .connection import (AUTOCOMMIT_READS_KEY, PING_AFTER_IDLE, READ_METHODS, end_read,
+                         own_transaction_connection, session_raw_connection)
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def replayed() -> bool:
 
 def replay_request() -> bool:
     """Mark the request to be run again from the start (ReplayOnConflict): its transaction
-    lost a write conflict, or a write without a lock lost its race (services.optimistic)."""
+    lost a write conflict, or a write without a lock lost its race (services.unlocked)."""
     if not has_request_context():
         return False
     request.environ[CONFLICT_KEY] = True
@@ -222,6 +223,17 @@ def init_app(app):
             return error_response(503, "Service Unavailable",
                                   "The database is unavailable; the change was not saved. Retry.")
         return response
+
+
+def single_write_connection(locked: bool = False):
+    """The connection for a write sent without the ORM (app/services/unlocked.py), and
+    whether it is the session's (then the request commits it: WROTE_KEY). The request's only
+    change (nothing written through its session, no row lock taken): its own transaction,
+    on MariaDB/MySQL the thread's autocommit connection; else in the session's transaction,
+    committed or rolled back with the rest."""
+    if not locked and not (db.session.registry.has() and wrote(db.session)):
+        return own_transaction_connection()
+    return session_raw_connection(), True
 
 
 def wrote(session) -> bool:

@@ -173,11 +173,29 @@ def _positional(stmt, dialect, cap: float, key_of) -> _Statement:
 
 
 @functools.lru_cache(maxsize=256)  # per kind, set of columns, dialect and cap: few
-def _compiled_insert(mapper, keys: tuple, dialect, cap: float) -> _Statement:
+def _compiled_insert(mapper, keys: tuple, dialect, cap: float, texts: bool = False) -> _Statement:
+    """`texts`: JSON documents handed as their text, already encoded (`_bind_type`)."""
     columns = {key: mapper.attrs[key].columns[0] for key in keys}
     stmt = insert_(mapper.local_table).values(
-        {column: bindparam(f"v_{key}", type_=column.type) for key, column in columns.items()})
+        {column: bindparam(f"v_{key}", type_=_bind_type(column) if texts else column.type)
+         for key, column in columns.items()})
     return _positional(stmt, dialect, cap, lambda name: name.removeprefix("v_"))
+
+
+def _bind_type(column):
+    """A column's type as a value is sent to it, a JSON document as its text (JSONText's,
+    encoded once by the caller, who checked that text's size)."""
+    return Text() if isinstance(column.type, JSONText) else column.type
+
+
+def insert_values(raw, model, values: dict) -> None:
+    """One INSERT of a new `model` row of `values` (attribute keys; a JSON document as its
+    text), without an ORM object (app/services/unlocked.py)."""
+    stmt = _compiled_insert(inspect(model), tuple(values), db.engine.dialect,
+                            statement_timeout.seconds(), texts=True)
+    params = tuple(process(values[key]) if process is not None and values[key] is not None
+                   else values[key] for process, key in zip(stmt.processors, stmt.keys))
+    execute_raw(raw, stmt.sql, params)
 
 
 @functools.lru_cache(maxsize=256)
@@ -196,7 +214,7 @@ def update_if_version(raw, model, pk: int, read_version: int, values: dict) -> b
     """One UPDATE of `model`'s row `pk` setting `values` (attribute keys; a JSON document
     as its text, already encoded, JSONText's), sent only if the row is still at
     `read_version`: False when another write came first or the row is gone. For writes
-    without a row lock (app/services/optimistic.py): the version is the lock."""
+    without a row lock (app/services/unlocked.py): the version is the lock."""
     mapper = inspect(model)
     stmt = _compiled_versioned_update(mapper, tuple(values), db.engine.dialect,
                                       statement_timeout.seconds())
@@ -217,8 +235,7 @@ def _compiled_versioned_update(mapper, keys: tuple, dialect, cap: float) -> _Sta
     stmt = (update(mapper.local_table)
             .where(pk == bindparam("where_pk", type_=pk.type),
                    version == bindparam("where_version", type_=version.type))
-            .values({column: bindparam(f"v_{key}", type_=Text() if isinstance(
-                        column.type, JSONText) else column.type)
+            .values({column: bindparam(f"v_{key}", type_=_bind_type(column))
                      for key, column in columns.items()}))
     names = {"where_pk": _READ_PK, "where_version": _READ_VERSION}
     return _positional(stmt, dialect, cap,

@@ -18,7 +18,7 @@ RUNNING = {"job_schedule": {"status": "running"}}
 def replace(alice, job_id, status="running", description="nightly data"):
     """A write through the request's session: the job replaced (POST /v1/jobs/{id}), its row
     read FOR UPDATE and written back. (A PATCH of the job alone needs no session on
-    MariaDB: app/services/optimistic.py.)"""
+    MariaDB: app/services/unlocked.py.)"""
     return alice.post(f"/v1/jobs/{job_id}", job_body(
         schedule={"schedule_interval": "1 days", "status": status}, description=description))
 

@@ -5,7 +5,7 @@ import copy
 import uuid
 
 from ..models import Backup
-from . import documents, runs
+from . import documents, runs, unlocked
 from .errors import BadRequest
 from .schemas import (BACKUP_METADATA, BACKUP_METADATA_V2, BACKUP_PATCH, BACKUP_STATUSES,
                       BACKUP_STATUSES_WITHOUT_LOCATION)
@@ -26,7 +26,7 @@ def backup_id_for(meta: dict) -> str:
     return f"{meta['container']}_{hostname}_{meta['backup_name']}_{time_stamp}_{level}"
 
 
-def create_backup(scope: Scope, user_name: str | None, body, ids: str = "composite") -> Backup:
+def create_backup(scope: Scope, user_name: str | None, body, ids: str = "composite"):
     meta = require_object(body, "backup metadata")
     if ids == "uuid":
         return _create_with_status(scope, user_name, meta)
@@ -40,15 +40,22 @@ def create_backup(scope: Scope, user_name: str | None, body, ids: str = "composi
         raise BadRequest("Bad Data Format: missing " + ", ".join(missing),
                          errors={name: "is required" for name in missing})
     backup_id = backup_id_for(meta)
-    documents.check_new(Backup, scope, backup_id,
+    doc = {"backup_id": backup_id, "user_id": scope.user_id, "user_name": user_name,
+           "backup_metadata": meta}
+    # read where a backup joining no run is written (a read: harmless where one joins)
+    documents.check_new(Backup, scope, backup_id, unlocked=True,
                         held=f"Backup data already existing with ID {backup_id}")
-    return _store(scope, {"backup_id": backup_id, "user_id": scope.user_id,
-                          "user_name": user_name, "backup_metadata": meta}, checked=True)
+    return _store(scope, doc)
 
 
-def _store(scope: Scope, doc: dict, checked: bool = False) -> Backup:
-    row = documents.new(Backup, scope, doc, checked=checked)
-    runs.attach_backup(row)  # a backup of a running job joins that run's history
+def _store(scope: Scope, doc: dict):
+    """The new backup, its id checked free: joining an open run of its job (a backup of a
+    running job joins that run's history, under the run's lock), or alone by one INSERT
+    (services/unlocked.py; the answer needs only its id)."""
+    if not runs.backup_joins_a_run(doc, scope.project_id):
+        return unlocked.insert(Backup, scope, doc)
+    row = documents.new(Backup, scope, doc, checked=True)
+    runs.attach_backup(row)
     return row
 
 
@@ -71,6 +78,7 @@ def _create_with_status(scope: Scope, user_name, body: dict) -> Backup:
     meta = copy.deepcopy(body)
     status = meta.pop("status", None) or "available"
     _check_v2(meta, status)
+    # a fresh uuid4: nothing to check it against (the unique index would refuse a collision)
     return _store(scope, {"backup_id": uuid.uuid4().hex, "user_id": scope.user_id,
                           "user_name": user_name, "status": status, "backup_metadata": meta})
 

@@ -7,7 +7,7 @@ from typing import NamedTuple
 from sqlalchemy import Text, bindparam, literal_column, select, type_coerce, union_all
 
 from .. import driver_rows
-from ..connection import Prepared, connection
+from ..connection import OwnTransaction, Prepared, connection
 from ..extensions import db
 from ..models.types import dumps
 from . import forecast  # noqa: F401  (registers the rule of jobs.next_run_at; see Job)
@@ -176,21 +176,22 @@ def _page_by_columns(model, scope_column: str | None, match: tuple, match_not: t
 
 
 @functools.cache
-def _held_or_taken(model, scope_column: str | None) -> Prepared:
+def _held_or_taken(model, scope_column: str | None, unlocked: bool) -> Prepared:
     """A row per place the id is found: 1 in the caller's scope (`scope`), 2 in the
     project (`project`); each part a lookup on its index, both in one round trip."""
     held = select(literal_column("1")).where(*by_id_where(model, scope_column))
     taken_ = select(literal_column("2")).where(
         model.__table__.c.project_id == bindparam("project"), _id_column(model) == bindparam("id"))
-    return Prepared(union_all(held, taken_))
+    return (OwnTransaction if unlocked else Prepared)(union_all(held, taken_))
 
 
-def check_new(model, scope: Scope, doc_id: str, held: str) -> None:
+def check_new(model, scope: Scope, doc_id: str, held: str, unlocked: bool = False) -> None:
     """Before storing a new document under an id the caller chose or derived: 409 `held`
     when the caller's scope already has one (a v1 caller's, in any project), else 409 when
-    the project has it (check_free's), in one statement."""
+    the project has it (check_free's), in one statement. `unlocked`: for a document then
+    stored by services/unlocked.py, read where it will be written."""
     column, value = scope.reads
-    found = {kind for (kind,) in _held_or_taken(model, column).all(
+    found = {kind for (kind,) in _held_or_taken(model, column, unlocked).all(
         {"scope": value, "project": scope.project_id, "id": _id_value(model, doc_id)})}
     if 1 in found:
         raise Conflict(held)

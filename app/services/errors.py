@@ -65,7 +65,7 @@ class Unavailable(ServiceError):
 
 class WriteRaced(Unavailable):
     """A write without a row lock found its document changed since it was read
-    (services/optimistic.py): nothing was written, and the request is run again from the
+    (services/unlocked.py): nothing was written, and the request is run again from the
     start (app/db.py ReplayOnConflict) as a lost deadlock is; 503 when it lost every time."""
     replay = True
 

@@ -5,7 +5,7 @@ import uuid
 
 from ..models import Job
 from .. import audit, clock
-from . import actions, clients, documents, limits, optimistic, runs, schedules, sessions
+from . import actions, clients, documents, limits, runs, schedules, sessions, unlocked
 from .errors import BadRequest
 from .merge import deep_merge
 from .schemas import JOB, JOB_PATCH
@@ -116,15 +116,15 @@ def _write(row: Job, doc: dict) -> Job:
 
 
 def patch(scope: Scope, job_id: str, body, if_match=None):
-    """Merge `body` into the job (§7.9), without a row lock (services/optimistic.py): the
+    """Merge `body` into the job (§7.9), without a row lock (services/unlocked.py): the
     job read, the merge checked, a run opened or closed when its status or result changes
     (in the request's transaction), then one UPDATE conditional on the version read."""
     changes = _object(body, "job patch")
     discard(JOB_PATCH, changes, _IGNORED_KEYS)
-    draft = optimistic.read(Job, scope, job_id)
+    draft = unlocked.read(Job, scope, job_id)
     doc = _patched(scope, draft, changes, if_match)
     runs.record_change(draft, draft.doc, doc)
-    return optimistic.write(draft, doc)
+    return unlocked.write(draft, doc)
 
 
 def _actions_change(changes: dict, stored: dict) -> bool:
@@ -135,7 +135,7 @@ def _actions_change(changes: dict, stored: dict) -> bool:
 
 
 def _patched(scope: Scope, row, changes: dict, if_match) -> dict:
-    """The job document `row` (an optimistic Draft) with `changes`
+    """The job document `row` (an unlocked Draft) with `changes`
     merged in, checked as a PATCH is (If-Match, schema, a changed schedule, changed
     actions and their client's capabilities; new actions stored)."""
     documents.check_if_match(row, if_match, Job)

@@ -10,6 +10,7 @@ from sqlalchemy import and_, bindparam, delete, func, select
 from ..extensions import db
 from ..models import Job, Run
 from .. import clock, driver_rows
+from ..connection import OwnTransaction
 from .notify import outbox
 
 RESULTS = ("success", "fail", "aborted")
@@ -30,6 +31,26 @@ _OPEN_RUN = {lock: driver_rows.RowSelect(Run, Run.project_id == bindparam("proje
 
 def open_run(project_id: str, job_id: str, for_update: bool = False) -> Run | None:
     return _OPEN_RUN[for_update].first({"project": project_id, "job": job_id})
+
+
+_ANY_OPEN_RUN = OwnTransaction(select(Run.pk).where(
+    Run.project_id == bindparam("project"), Run.job_id == bindparam("job"),
+    Run.ended_at.is_(None)).limit(1))
+
+
+def backup_joins_a_run(backup_doc: dict, project_id: str) -> bool:
+    """Whether a backup about to be posted would join an open run (attach_backup): read
+    where a backup joining none is then written alone (services/unlocked.py). A run opened
+    between this read and the INSERT is missed, as a run opened just after the POST is."""
+    job_id = _backup_job_id(backup_doc)
+    return job_id is not None and \
+        _ANY_OPEN_RUN.first({"project": project_id, "job": job_id}) is not None
+
+
+def _backup_job_id(doc) -> str | None:
+    meta = (doc or {}).get("backup_metadata") or {}
+    job_id = meta.get("job_id") if isinstance(meta, dict) else None
+    return job_id if isinstance(job_id, str) and job_id else None
 
 
 AVERAGE_WEIGHT = 0.3  # how much the newest run moves a job's typical duration
@@ -71,7 +92,7 @@ def changes_run(old_doc, new_doc) -> bool:
 
 
 def record_change(job, old_doc, new_doc) -> None:
-    """The hook every job write calls with the job (its row, or an optimistic Draft) and its
+    """The hook every job write calls with the job (its row, or an unlocked Draft) and its
     stored and new documents, before it writes: what changes here (a run opened or closed, the job's run facts) is flushed
     with that write. Runs only when status or result changed, so the agent's repeated
     whole-document PATCHes (current_pid, ...) cost nothing here."""
@@ -81,7 +102,7 @@ def record_change(job, old_doc, new_doc) -> None:
     old_status, new_status = old.get("status"), new.get("status")
     old_result, new_result = old.get("result"), new.get("result")
     # The job's writes are already serialised, by its row lock (the locked writers) or its
-    # version (a PATCH: services/optimistic.py refuses a write from a stale read); a second
+    # version (a PATCH: services/unlocked.py refuses a write from a stale read); a second
     # lock on runs (a gap lock under InnoDB) only made concurrent PATCHes deadlock.
     current = open_run(job.project_id, job.job_id)
     if new_status == "running" and old_status != "running":
@@ -110,10 +131,10 @@ def _size(meta: dict, key: str):
 
 def attach_backup(backup) -> None:
     """A backup posted with `job_id` while that job has an open run joins the run."""
-    meta = (backup.doc or {}).get("backup_metadata") or {}
-    job_id = meta.get("job_id")
-    if not isinstance(job_id, str) or not job_id:
+    job_id = _backup_job_id(backup.doc)
+    if job_id is None:
         return
+    meta = backup.doc["backup_metadata"]
     run = open_run(backup.project_id, job_id, for_update=True)
     if run is None:
         return

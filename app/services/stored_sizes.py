@@ -65,7 +65,7 @@ def problems(obj, only_changed: bool = True) -> dict[str, str]:
 def value_problems(mapper, values: dict, keys=None) -> dict[str, str]:
     """{field: why} for each of `values` (attribute key -> value; only `keys` when given)
     that does not fit its column of `mapper`'s table: the rule of `problems`, for a write
-    sent without an ORM object (app/services/optimistic.py)."""
+    sent without an ORM object (app/services/unlocked.py)."""
     found = {}
     for key, column, kind, limit in column_rules(mapper):
         if keys is not None and key not in keys:

@@ -165,20 +165,41 @@ def test_a_repeated_status_patch_is_one_read_and_one_conditional_update(app, ali
     assert len(writes) == 2, seen
     assert "SELECT jobs." in writes[0] and "FOR UPDATE" not in writes[0], seen
     assert writes[1].startswith("UPDATE jobs SET") and "jobs.version =" in writes[1], seen
-    with app.app_context():
-        sqlite = db.engine.dialect.name == "sqlite"
-    assert (seen.commits, seen.rollbacks) == ((1, 0) if sqlite else (0, 0)), seen
+    assert (seen.commits, seen.rollbacks) == ((1, 0) if sqlite(app) else (0, 0)), seen
     assert r.get_json()["version"] == 3 and r.headers["ETag"] == '"3"'
     assert alice.get(path).get_json()["job_schedule"]["current_pid"] == 4242
 
 
+def sqlite(app) -> bool:
+    with app.app_context():
+        return db.engine.dialect.name == "sqlite"
+
+
 def test_a_backup_post_is_its_checks_and_one_insert(app, alice, docs):
+    """A backup joining no run: the id neither the caller's nor taken in the project (one
+    statement), whether its job has an open run, and the INSERT; on MariaDB each its own
+    transaction (autocommit), so nothing is committed after them."""
     body = backup_body(backup_name="another", job_id=docs["job"])
     with counted(app) as seen:
         assert alice.post("/v1/backups/", body).status_code == 201
     writes = [s for s in seen.statements if "api_tokens" not in s]
-    inserts = [s for s in writes if s.upper().startswith("INSERT")]
-    assert len(inserts) == 1 and "backups" in inserts[0] and seen.commits == 1, seen
-    # the id neither the caller's nor taken in the project (one statement), the insert, and
-    # with a job_id the job's open run
-    assert len(writes) == 3 and "UNION ALL" in writes[0].upper(), seen
+    assert len(writes) == 3, seen
+    assert "UNION ALL" in writes[0].upper() and "FROM runs" in writes[1], seen
+    assert writes[2].startswith("INSERT INTO backups"), seen
+    assert (seen.commits, seen.rollbacks) == ((1, 0) if sqlite(app) else (0, 0)), seen
+
+
+def test_a_backup_post_joining_a_run_is_written_with_the_run_in_one_transaction(
+        app, alice, docs):
+    path = f"/v1/jobs/{docs['job']}"
+    assert alice.patch(path, {"job_schedule": {"status": "running"}}).status_code == 200
+    body = backup_body(backup_name="during", job_id=docs["job"])
+    with counted(app) as seen:
+        assert alice.post("/v1/backups/", body).status_code == 201
+    writes = [s for s in seen.statements if "api_tokens" not in s]
+    # the checks, the INSERT, the run read FOR UPDATE and its UPDATE, one COMMIT
+    assert [s.split()[0] for s in writes] == ["SELECT", "SELECT", "INSERT", "SELECT",
+                                              "UPDATE"], seen
+    assert seen.commits == 1, seen
+    run = alice.get(f"{path}/runs").get_json()["runs"][0]
+    assert run["backup_count"] == 1 and run["backups"][0]["backup_id"].endswith("during_1795744129_0")

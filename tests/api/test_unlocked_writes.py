@@ -1,16 +1,18 @@
-"""A job's PATCH is written without a row lock (app/services/optimistic.py): read, merged,
-then one UPDATE conditional on the version read. What users rely on: no change is ever
-lost to a concurrent writer (the request is replayed on what is now stored, under the
-row's lock), a run opened by a PATCH that lost is not opened twice, a value that does not
-fit its column is a 400 with nothing written, and the actions an agent echoes back are
-not stored again."""
+"""Writes without a row lock (app/services/unlocked.py). A job's PATCH: read, merged, then
+one UPDATE conditional on the version read. What users rely on: no change is ever lost to
+a concurrent writer (the request is replayed on what is now stored, under the row's lock),
+a run opened by a PATCH that lost is not opened twice, a value that does not fit its column
+is a 400 with nothing written, and the actions an agent echoes back are not stored again.
+A backup's POST joining no run: one INSERT, a duplicate refused by the index."""
+from urllib.parse import quote
+
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from app.extensions import db
-from app.models import Action, Job, Run
-from app.services import optimistic
-from tests.builders import client_body, job_body
+from app.models import Action, Backup, Job, Run
+from app.services import documents, unlocked
+from tests.builders import backup_body, client_body, job_body
 
 RUNNING = {"job_schedule": {"status": "running"}}
 
@@ -28,7 +30,7 @@ def another_writer(database_url, monkeypatch):
     """After the PATCH's first read of its job, another writer changes the job (its
     description, a new version) and commits, as a concurrent request would."""
     engine = create_engine(database_url)
-    real = optimistic.read
+    real = unlocked.read
     reads = []
 
     def read(model, scope, doc_id):
@@ -42,7 +44,7 @@ def another_writer(database_url, monkeypatch):
                     "WHERE job_id = :job"), {"job": doc_id})
         return draft
 
-    monkeypatch.setattr(optimistic, "read", read)
+    monkeypatch.setattr(unlocked, "read", read)
     yield reads
     engine.dispose()
 
@@ -167,3 +169,29 @@ def test_changed_actions_are_stored(app, alice):
                for a in fetched["job_actions"]]
     assert alice.patch(f"/v1/jobs/{job_id}", {"job_actions": actions}).status_code == 200
     assert actions_count(app) == count + len(actions)
+
+
+def backups_count(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Backup))
+
+
+def test_a_backup_stored_alone_reads_back_as_posted(app, alice):
+    body = backup_body(backup_size_compressed=3)
+    r = alice.post("/v1/backups/", body)
+    assert r.status_code == 201, r.get_json()
+    stored = alice.get("/v1/backups/" + quote(r.get_json()["backup_id"], safe="")).get_json()
+    assert stored["backup_metadata"] == body and stored["_version"] == 1
+    assert stored["user_id"] == "alice" and stored["backup_id"] == r.get_json()["backup_id"]
+
+
+def test_a_backup_posted_twice_past_the_id_check_is_refused_by_the_index(app, alice,
+                                                                        monkeypatch):
+    """Two agents posting the same backup at once both pass the id check: the unique index
+    refuses the second INSERT, answered 409, not 500."""
+    assert alice.post("/v1/backups/", backup_body()).status_code == 201
+    monkeypatch.setattr(documents, "check_new", lambda *args, **kwargs: None)
+    r = alice.post("/v1/backups/", backup_body())
+    assert r.status_code == 409, r.get_json()
+    assert r.get_json()["title"] and r.get_json()["description"]
+    assert backups_count(app) == 1
