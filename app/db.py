@@ -225,13 +225,13 @@ def init_app(app):
         return response
 
 
-def single_write_connection(locked: bool = False):
+def single_write_connection(shared: bool = False):
     """The connection for a write sent without the ORM (app/services/unlocked.py), and
     whether it is the session's (then the request commits it: WROTE_KEY). The request's only
-    change (nothing written through its session, no row lock taken): its own transaction,
-    on MariaDB/MySQL the thread's autocommit connection; else in the session's transaction,
-    committed or rolled back with the rest."""
-    if not locked and not (db.session.registry.has() and wrote(db.session)):
+    change (nothing written through its session, none to follow, no row lock taken: not
+    `shared`): its own transaction, on MariaDB/MySQL the thread's autocommit connection;
+    else in the session's transaction, committed or rolled back with the rest."""
+    if not shared and not (db.session.registry.has() and wrote(db.session)):
         return own_transaction_connection()
     return session_raw_connection(), True
 

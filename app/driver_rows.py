@@ -23,7 +23,7 @@ from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import statement_timeout
-from .connection import Prepared, execute_raw, session_raw_connection
+from .connection import Prepared, execute_raw, own_transaction_connection, session_raw_connection
 from .db import WROTE_KEY
 from .extensions import db
 from .models.types import JSONText
@@ -210,36 +210,36 @@ def _compiled_update(mapper, keys: tuple, dialect, cap: float) -> _Statement:
                        lambda name: pk_key if name == "where_pk" else name.removeprefix("v_"))
 
 
-def update_if_version(raw, model, pk: int, read_version: int, values: dict) -> bool:
+def update_if(raw, model, pk: int, values: dict, expected: dict) -> bool:
     """One UPDATE of `model`'s row `pk` setting `values` (attribute keys; a JSON document
-    as its text, already encoded, JSONText's), sent only if the row is still at
-    `read_version`: False when another write came first or the row is gone. For writes
-    without a row lock (app/services/unlocked.py): the version is the lock."""
+    as its text, already encoded, JSONText's), sent only if the row's columns still hold
+    `expected` (attribute keys; None: NULL): False when another write came first or the row
+    is gone. For writes without a row lock (app/services/unlocked.py): what was read is the
+    lock (a document's version, a run's backup count)."""
     mapper = inspect(model)
-    stmt = _compiled_versioned_update(mapper, tuple(values), db.engine.dialect,
-                                      statement_timeout.seconds())
-    given = dict(values, **{_READ_PK: pk, _READ_VERSION: read_version})
-    params = tuple(process(given[key]) if process is not None and given[key] is not None
-                   else given[key] for process, key in zip(stmt.processors, stmt.keys))
+    nulls = tuple(sorted(key for key, value in expected.items() if value is None))
+    equal = tuple(sorted(key for key, value in expected.items() if value is not None))
+    stmt = _compiled_update_if(mapper, tuple(values), equal, nulls, db.engine.dialect,
+                               statement_timeout.seconds())
+    given = {f"v_{key}": value for key, value in values.items()}
+    given.update({f"w_{key}": expected[key] for key in equal}, where_pk=pk)
+    params = tuple(process(given[name]) if process is not None and given[name] is not None
+                   else given[name] for process, name in zip(stmt.processors, stmt.keys))
     return execute_raw(raw, stmt.sql, params, lambda cursor: cursor.rowcount) == 1
 
 
-_READ_PK, _READ_VERSION = " pk", " version"  # never an attribute key
-
-
 @functools.lru_cache(maxsize=256)
-def _compiled_versioned_update(mapper, keys: tuple, dialect, cap: float) -> _Statement:
+def _compiled_update_if(mapper, keys: tuple, equal: tuple, nulls: tuple, dialect,
+                        cap: float) -> _Statement:
     (pk,) = mapper.primary_key
-    version = mapper.attrs["version"].columns[0]
-    columns = {key: mapper.attrs[key].columns[0] for key in keys}
-    stmt = (update(mapper.local_table)
-            .where(pk == bindparam("where_pk", type_=pk.type),
-                   version == bindparam("where_version", type_=version.type))
-            .values({column: bindparam(f"v_{key}", type_=_bind_type(column))
-                     for key, column in columns.items()}))
-    names = {"where_pk": _READ_PK, "where_version": _READ_VERSION}
-    return _positional(stmt, dialect, cap,
-                       lambda name: names.get(name) or name.removeprefix("v_"))
+    column = lambda key: mapper.attrs[key].columns[0]  # noqa: E731
+    conditions = [pk == bindparam("where_pk", type_=pk.type)]
+    conditions += [column(key) == bindparam(f"w_{key}", type_=column(key).type) for key in equal]
+    conditions += [column(key).is_(None) for key in nulls]
+    stmt = (update(mapper.local_table).where(*conditions)
+            .values({column(key): bindparam(f"v_{key}", type_=_bind_type(column(key)))
+                     for key in keys}))
+    return _positional(stmt, dialect, cap, lambda name: name)
 
 
 @functools.cache
@@ -259,7 +259,8 @@ class RowSelect(Prepared):
 
     converts_results = True
 
-    def __init__(self, model, *where, for_update: bool = False, newest: bool = False):
+    def __init__(self, model, *where, for_update: bool = False, newest: bool = False,
+                 own_transaction: bool = False):
         self.mapper = inspect(model)
         self.keys = tuple(prop.key for prop in self.mapper.column_attrs)
         self.pk_key = self.mapper.get_property_by_column(self.mapper.primary_key[0]).key
@@ -267,6 +268,7 @@ class RowSelect(Prepared):
         pk = self.mapper.primary_key[0]
         stmt = select(*columns).where(*where).order_by(pk.desc() if newest else pk).limit(1)
         super().__init__(stmt.with_for_update() if for_update else stmt)
+        self.own_transaction = own_transaction
 
     def first(self, params: dict):
         """The row as the session's object, or None."""
@@ -300,4 +302,8 @@ class RowSelect(Prepared):
         raise NotImplementedError("RowSelect answers one row")
 
     def _connection(self):
+        """The session's; with `own_transaction` (values only: no ORM object), where the
+        request's only write goes (app/connection.py own_transaction_connection)."""
+        if self.own_transaction:
+            return own_transaction_connection()[0]
         return session_raw_connection()

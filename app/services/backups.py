@@ -4,6 +4,7 @@
 import copy
 import uuid
 
+from ..db import replayed
 from ..models import Backup
 from . import documents, runs, unlocked
 from .errors import BadRequest
@@ -49,13 +50,19 @@ def create_backup(scope: Scope, user_name: str | None, body, ids: str = "composi
 
 
 def _store(scope: Scope, doc: dict):
-    """The new backup, its id checked free: joining an open run of its job (a backup of a
-    running job joins that run's history, under the run's lock), or alone by one INSERT
-    (services/unlocked.py; the answer needs only its id)."""
-    if not runs.backup_joins_a_run(doc, scope.project_id):
-        return unlocked.insert(Backup, scope, doc)
-    row = documents.new(Backup, scope, doc, checked=True)
-    runs.attach_backup(row)
+    """The new backup, its id checked free, by one INSERT without an ORM object
+    (services/unlocked.py; the answer needs only its id): alone when it joins no run (on
+    MariaDB its own transaction), else with its run's UPDATE in the request's transaction.
+    Replayed after a lost race (two backups joining one run at once), it joins under the
+    run's lock."""
+    if replayed():
+        row = documents.new(Backup, scope, doc, checked=True)
+        runs.attach_backup(row)
+        return row
+    run = runs.run_joined_by(doc, scope.project_id)
+    row = unlocked.insert(Backup, scope, doc, shared=run is not None)
+    if run is not None:
+        runs.attach_unlocked(row, run)
     return row
 
 

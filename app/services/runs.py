@@ -10,7 +10,9 @@ from sqlalchemy import and_, bindparam, delete, func, select
 from ..extensions import db
 from ..models import Job, Run
 from .. import clock, driver_rows
-from ..connection import OwnTransaction
+from ..connection import session_raw_connection
+from ..models.types import dumps
+from .errors import WriteRaced
 from .notify import outbox
 
 RESULTS = ("success", "fail", "aborted")
@@ -33,18 +35,21 @@ def open_run(project_id: str, job_id: str, for_update: bool = False) -> Run | No
     return _OPEN_RUN[for_update].first({"project": project_id, "job": job_id})
 
 
-_ANY_OPEN_RUN = OwnTransaction(select(Run.pk).where(
-    Run.project_id == bindparam("project"), Run.job_id == bindparam("job"),
-    Run.ended_at.is_(None)).limit(1))
+#: the same, read where a backup that joins no run is then written alone (unlocked.py)
+_OPEN_RUN_UNLOCKED = driver_rows.RowSelect(Run, Run.project_id == bindparam("project"),
+                                           Run.job_id == bindparam("job"),
+                                           Run.ended_at.is_(None), newest=True,
+                                           own_transaction=True)
 
 
-def backup_joins_a_run(backup_doc: dict, project_id: str) -> bool:
-    """Whether a backup about to be posted would join an open run (attach_backup): read
-    where a backup joining none is then written alone (services/unlocked.py). A run opened
-    between this read and the INSERT is missed, as a run opened just after the POST is."""
+def run_joined_by(backup_doc: dict, project_id: str) -> dict | None:
+    """The open run a backup about to be posted joins (its row's values, read without a
+    lock), or None. A run opened between this read and the backup's INSERT is missed, as
+    one opened just after the POST is."""
     job_id = _backup_job_id(backup_doc)
-    return job_id is not None and \
-        _ANY_OPEN_RUN.first({"project": project_id, "job": job_id}) is not None
+    if job_id is None:
+        return None
+    return _OPEN_RUN_UNLOCKED.values({"project": project_id, "job": job_id})
 
 
 def _backup_job_id(doc) -> str | None:
@@ -130,23 +135,43 @@ def _size(meta: dict, key: str):
 
 
 def attach_backup(backup) -> None:
-    """A backup posted with `job_id` while that job has an open run joins the run."""
+    """A backup posted with `job_id` while that job has an open run joins the run, under
+    the run's lock (in a request replayed after a lost race: backups.py)."""
     job_id = _backup_job_id(backup.doc)
-    if job_id is None:
-        return
-    meta = backup.doc["backup_metadata"]
-    run = open_run(backup.project_id, job_id, for_update=True)
-    if run is None:
-        return
+    run = open_run(backup.project_id, job_id, for_update=True) if job_id else None
+    if run is not None:
+        for key, value in _joined(vars(run), backup).items():
+            setattr(run, key, value)
+        driver_rows.flush()
+
+
+def attach_unlocked(backup, run: dict) -> None:
+    """The backup joins the run read by run_joined_by, by one UPDATE in the request's
+    transaction, conditional on what was read (its backup count, still open): another
+    backup joining meanwhile, or the run closing, makes it match nothing, and the request
+    is replayed (WriteRaced), the replay taking the run's lock (attach_backup)."""
+    values = _joined(run, backup)
+    if "backups" in values:
+        values["backups"] = dumps(values["backups"])  # as JSONText stores it
+    if not driver_rows.update_if(session_raw_connection(), Run, run["pk"], values,
+                                 {"backup_count": run["backup_count"], "ended_at": None}):
+        raise WriteRaced(f"The run of job {run['job_id']} changed while this backup joined "
+                         "it; nothing was changed. Retry.")
+
+
+def _joined(run: dict, backup) -> dict:
+    """What a run's columns become when `backup` joins it: counted, its sizes summed, and
+    listed while the list is shorter than Run.BACKUPS_LISTED (the row stays bounded)."""
+    meta = backup.doc.get("backup_metadata") or {}
     entry = {"backup_id": backup.backup_id}
     entry.update({key: _size(meta, key) for key in SIZE_KEYS})
-    run.backup_count = (run.backup_count or 0) + 1
+    values = {"backup_count": (run["backup_count"] or 0) + 1}
     for key in SIZE_KEYS:
         if entry[key] is not None:
-            setattr(run, key, (getattr(run, key) or 0) + entry[key])
-    if len(run.backups or []) < Run.BACKUPS_LISTED:  # the row stays bounded (models/run.py)
-        run.backups = list(run.backups or []) + [entry]
-    driver_rows.flush()
+            values[key] = (run[key] or 0) + entry[key]
+    if len(run["backups"] or []) < Run.BACKUPS_LISTED:
+        values["backups"] = list(run["backups"] or []) + [entry]
+    return values
 
 
 # --- reading -----------------------------------------------------------------------------

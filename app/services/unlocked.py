@@ -21,7 +21,6 @@ import functools
 from sqlalchemy import inspect
 
 from .. import clock, driver_rows
-from ..connection import OwnTransaction
 from ..db import WROTE_KEY, replayed, single_write_connection
 from ..extensions import db
 from ..models.types import dumps
@@ -48,17 +47,13 @@ class Draft:
                 if not key.startswith("_") and key != "doc" and self._read.get(key) != value}
 
 
-class _Unlocked(driver_rows.RowSelect):
-    _connection = OwnTransaction._connection
-
-
 @functools.cache
 def _by_id(model, scope_column: str | None, locked: bool) -> driver_rows.RowSelect:
     """Built once per kind, scope column and lock, as documents' reads (Scope.reads)."""
     where = documents.by_id_where(model, scope_column)
     if locked:  # in the session's transaction, FOR UPDATE (documents.locked)
         return driver_rows.RowSelect(model, *where, for_update=True)
-    return _Unlocked(model, *where)
+    return driver_rows.RowSelect(model, *where, own_transaction=True)
 
 
 def read(model, scope: Scope, doc_id: str) -> Draft:
@@ -79,8 +74,8 @@ def write(draft: Draft, doc: dict) -> Draft:
     run's facts), if nothing was written since it was read; else WriteRaced."""
     values = _columns(draft, documents.owned(doc, draft.user_id))
     values.update(version=draft.version + 1, updated_at=clock.utcnow())
-    raw, in_session = single_write_connection(locked=draft._locked)
-    if not driver_rows.update_if_version(raw, draft._model, draft.pk, draft.version, values):
+    raw, in_session = single_write_connection(shared=draft._locked)
+    if not driver_rows.update_if(raw, draft._model, draft.pk, values, {"version": draft.version}):
         raise WriteRaced(f"The {stored_sizes.document_kind(draft._model)} {draft.doc_id} "
                          "changed while this request wrote it; nothing was changed. Retry.")
     draft.version += 1
@@ -88,15 +83,15 @@ def write(draft: Draft, doc: dict) -> Draft:
     return draft
 
 
-def insert(model, scope: Scope, doc: dict) -> Draft:
+def insert(model, scope: Scope, doc: dict, shared: bool = False) -> Draft:
     """Store a new document in the scope's name by one INSERT (its id checked free before:
-    documents.check_new)."""
+    documents.check_new); `shared`: in the request's transaction, with writes to follow."""
     now = clock.utcnow()
     row = Draft(model, {})
     row.__dict__.update(user_id=scope.user_id, project_id=scope.project_id, version=1,
                         created_at=now, updated_at=now)
     values = _columns(row, doc)
-    raw, in_session = single_write_connection()
+    raw, in_session = single_write_connection(shared=shared)
     driver_rows.insert_values(raw, model, values)
     _sent(in_session)
     return row

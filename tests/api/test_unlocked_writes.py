@@ -195,3 +195,56 @@ def test_a_backup_posted_twice_past_the_id_check_is_refused_by_the_index(app, al
     assert r.status_code == 409, r.get_json()
     assert r.get_json()["title"] and r.get_json()["description"]
     assert backups_count(app) == 1
+
+
+@pytest.fixture
+def run_changed_meanwhile(database_url, monkeypatch):
+    """After a backup POST's first read of its job's open run, `change` (SQL) is applied to
+    the run by another connection and committed, as a concurrent request would."""
+    from app.services import runs
+    engine = create_engine(database_url)
+    real = runs.run_joined_by
+    state = {"change": None, "reads": 0}
+
+    def run_joined_by(doc, project_id):
+        run = real(doc, project_id)
+        state["reads"] += 1
+        if state["reads"] == 1 and run is not None:
+            with engine.begin() as conn:
+                conn.execute(text(f"UPDATE runs SET {state['change']} WHERE pk = :pk"),
+                             {"pk": run["pk"]})
+        return run
+
+    monkeypatch.setattr(runs, "run_joined_by", run_joined_by)
+    yield state
+    engine.dispose()
+
+
+def running_job(alice):
+    job_id = alice.create("jobs", job_body())
+    assert alice.patch(f"/v1/jobs/{job_id}", RUNNING).status_code == 200
+    return job_id
+
+
+def test_a_backup_joining_a_run_another_joined_meanwhile_is_counted_after_it(
+        app, alice, mariadb, run_changed_meanwhile):
+    job_id = running_job(alice)
+    run_changed_meanwhile["change"] = "backup_count = backup_count + 1"
+    r = alice.post("/v1/backups/", backup_body(job_id=job_id, backup_size_compressed=4))
+    assert r.status_code == 201, r.get_json()
+    run = alice.get(f"/v1/jobs/{job_id}/runs").get_json()["runs"][0]
+    assert run_changed_meanwhile["reads"] == 1  # the replay read the run under its lock
+    assert run["backup_count"] == 2 and run["backup_size_compressed"] == 4
+    assert [b["backup_id"] for b in run["backups"]] == [r.get_json()["backup_id"]]
+    assert backups_count(app) == 1  # the lost attempt's INSERT was rolled back
+
+
+def test_a_backup_whose_run_ended_meanwhile_is_stored_without_joining_it(
+        app, alice, mariadb, run_changed_meanwhile):
+    job_id = running_job(alice)
+    run_changed_meanwhile["change"] = "ended_at = started_at, result = 'success'"
+    r = alice.post("/v1/backups/", backup_body(job_id=job_id))
+    assert r.status_code == 201, r.get_json()
+    run = alice.get(f"/v1/jobs/{job_id}/runs").get_json()["runs"][0]
+    assert run["state"] == "ended" and run["backup_count"] == 0
+    assert backups_count(app) == 1

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.builders import client_body, job_body
+from tests.builders import backup_body, client_body, job_body
 
 N = 50
 
@@ -71,3 +71,27 @@ def test_50_concurrent_registrations_of_one_client_make_one(live_server):
         assert answer.json()["title"] if answer.status_code == 409 else answer.json()
     assert scalar(url, "SELECT COUNT(*) FROM clients WHERE user_id = :u AND client_id = :c",
                   u="racer", c=client_id) == 1
+
+
+def test_50_concurrent_backups_of_one_running_job_all_join_its_run(live_server):
+    """Each backup joining a run is written with a conditional UPDATE of the run: those that
+    lose to another joining at the same moment are replayed under the run's lock, so none
+    is lost from the run's count, sizes or list."""
+    base, url, tokens = live_server
+    headers = {"X-Auth-Token": tokens["racer"]}
+    r = requests.post(f"{base}/v1/jobs", json=job_body(client_id="race_node2"), headers=headers)
+    assert r.status_code == 201, r.text
+    job_id = r.json()["job_id"]
+    assert requests.patch(f"{base}/v1/jobs/{job_id}", json={"job_schedule": {
+        "status": "running"}}, headers=headers).status_code == 200
+    answers = concurrently(N, lambda i: requests.post(
+        f"{base}/v1/backups/", json=backup_body(backup_name=f"part{i}", job_id=job_id,
+                                                backup_size_compressed=1),
+        headers=headers, timeout=60))
+    assert [a.status_code for a in answers] == [201] * N, [a.text for a in answers
+                                                           if a.status_code != 201][:3]
+    run = requests.get(f"{base}/v1/jobs/{job_id}/runs", headers=headers).json()["runs"][0]
+    assert run["state"] == "running" and run["backup_count"] == N
+    assert run["backup_size_compressed"] == N
+    assert sorted(b["backup_id"] for b in run["backups"]) == sorted(
+        a.json()["backup_id"] for a in answers)
