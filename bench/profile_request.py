@@ -6,7 +6,8 @@ findings are kept in bench/PROFILE.md.
         [--database-url mysql+mysqldb://root@127.0.0.1:3306/freezer_bench_cost_20000?charset=utf8mb4]
 
 Operations: job_get, job_get_v2, backup_get, poll, poll_v2, jobs_list, backups_list, status_patch, backup_post,
-session_action (a session's start, then its end: two requests a round).
+session_action (a session's start, then its end: two requests a round), agent_report (the
+scheduler's whole-document PATCHes of a run: running, running again, completed).
 --dump FILE keeps the raw profile (pstats) for print_callers and the like.
 
 --inclusive module:function ... (or module:Class.method) measures, without cProfile, the
@@ -70,7 +71,23 @@ def requests_for(op, app, token):
     }
     if op == "session_action":
         table[op] = session_actions(app, h)
+    if op == "agent_report":
+        table[op] = agent_reports(app, h, job.job_id)
     return table[op], h
+
+
+def agent_reports(app, headers, job_id):
+    """What the freezer scheduler (18.0.0, ../shared/fixtures/agent-traffic) PATCHes while
+    it runs a job, the document it fetched echoed back whole each time: running (a run
+    opens), running with its pid (a repeat), completed with success (the run closes)."""
+    fetched = app.test_client().get(f"/v1/jobs/{job_id}", headers=headers).get_json()
+    schedule = fetched["job_schedule"]
+    reports = [dict(schedule, status="running", result="", current_pid=4241),
+               dict(schedule, status="running", result="", current_pid=4242),
+               dict(schedule, status="completed", result="success", current_pid=4242)]
+    bodies = [json.dumps(dict(fetched, job_schedule=report)) for report in reports]
+    count = iter(range(1 << 62))
+    return lambda: ("PATCH", f"/v1/jobs/{job_id}", bodies[next(count) % 3])
 
 
 def environ_for(make, headers) -> dict:
