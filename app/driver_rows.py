@@ -34,6 +34,11 @@ class _Statement(NamedTuple):
     keys: tuple          # attribute keys, in the order the driver takes their values
     processors: tuple    # each value's conversion by its column type (or None)
 
+    def params(self, values: dict) -> tuple:
+        """`values` (by key) in the driver's order, each converted by its column type."""
+        return tuple(process(values[key]) if process is not None and values[key] is not None
+                     else values[key] for process, key in zip(self.processors, self.keys))
+
 
 class _DefaultContext:
     """What a Python column default is handed (`context.get_current_parameters()`: the row's
@@ -127,9 +132,7 @@ def _insert(session, raw, obj, values: dict) -> None:
     state = inspect(obj)
     mapper = state.mapper
     stmt = _compiled_insert(mapper, tuple(values), db.engine.dialect, statement_timeout.seconds())
-    params = tuple(process(values[key]) if process is not None and values[key] is not None
-                   else values[key] for process, key in zip(stmt.processors, stmt.keys))
-    new_pk = execute_raw(raw, stmt.sql, params, lambda cursor: cursor.lastrowid)
+    new_pk = execute_raw(raw, stmt.sql, stmt.params(values), lambda cursor: cursor.lastrowid)
     pk_key = mapper.get_property_by_column(mapper.primary_key[0]).key
     values.setdefault(pk_key, new_pk)
     session.info[WROTE_KEY] = True
@@ -193,9 +196,7 @@ def insert_values(raw, model, values: dict) -> None:
     text), without an ORM object (app/services/unlocked.py)."""
     stmt = _compiled_insert(inspect(model), tuple(values), db.engine.dialect,
                             statement_timeout.seconds(), texts=True)
-    params = tuple(process(values[key]) if process is not None and values[key] is not None
-                   else values[key] for process, key in zip(stmt.processors, stmt.keys))
-    execute_raw(raw, stmt.sql, params)
+    execute_raw(raw, stmt.sql, stmt.params(values))
 
 
 @functools.lru_cache(maxsize=256)
@@ -223,9 +224,7 @@ def update_if(raw, model, pk: int, values: dict, expected: dict) -> bool:
                                statement_timeout.seconds())
     given = {f"v_{key}": value for key, value in values.items()}
     given.update({f"w_{key}": expected[key] for key in equal}, where_pk=pk)
-    params = tuple(process(given[name]) if process is not None and given[name] is not None
-                   else given[name] for process, name in zip(stmt.processors, stmt.keys))
-    return execute_raw(raw, stmt.sql, params, lambda cursor: cursor.rowcount) == 1
+    return execute_raw(raw, stmt.sql, stmt.params(given), lambda cursor: cursor.rowcount) == 1
 
 
 @functools.lru_cache(maxsize=256)

@@ -149,9 +149,10 @@ def _patched(scope: Scope, row, changes: dict, if_match) -> dict:
             schedules.validate_schedule(merged)
     if "job_actions" in changes:
         client_id = changes.get("client_id", row.doc.get("client_id"))
-        if _actions_change(changes, row.doc) or client_id != row.doc.get("client_id"):
+        changed = _actions_change(changes, row.doc)
+        if changed or client_id != row.doc.get("client_id"):
             clients.check_capabilities(scope, client_id, changes["job_actions"])
-        if _actions_change(changes, row.doc):
+        if changed:
             actions.materialise(scope, changes["job_actions"])
     return _normalise(deep_merge(row.doc, changes))
 
