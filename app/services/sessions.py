@@ -1,8 +1,10 @@
 """Sessions (freezer-v1.md §8, DECISIONS.md "Sessions"): groups of jobs whose agents start
 them in the same round.
 
-Atomicity: every operation that reads and then writes a session takes the session's row
-lock before reading it (`documents.get(..., for_update=True)`: SELECT ... FOR UPDATE on
+Atomicity: start and end (what agents send every round) read the session without a lock
+and write it only if it is still at the version read (services/unlocked.py); every other
+operation that reads and then writes a session takes the session's row lock before
+reading it (`documents.get(..., for_update=True)`: SELECT ... FOR UPDATE on
 MySQL; on SQLite the writing request already holds the write lock, see app/db.py). When a
 job is involved too, locks are always taken sessions first (in primary-key order), then the
 job, so two requests can never wait for each other in a cycle.
@@ -20,7 +22,7 @@ from sqlalchemy import Text, delete as sql_delete, select, type_coerce
 from ..extensions import db
 from ..models import Job, Session, SessionRound
 from .. import audit, clock, driver_rows
-from . import documents, ids, schedules
+from . import documents, ids, schedules, unlocked
 from .errors import BadRequest, MethodNotAllowed, NotFound
 from .merge import deep_merge
 from .notify import outbox
@@ -396,33 +398,37 @@ def _end(doc: dict, job_id: str, result: str, now: int) -> str:
 
 
 def act(scope: Scope, session_id: str, body, if_match=None) -> dict:
-    """POST /v1/sessions/{id}/action: start or end, read and written under the session's
-    row lock, so racing agents never both open a round nor lose each other's result."""
+    """POST /v1/sessions/{id}/action: start or end, without a row lock (services/unlocked.py):
+    the session read, the action decided, then one UPDATE conditional on the version read,
+    so racing agents never both open a round nor lose each other's result (the loser runs
+    again on what the winner stored). A round kept or its end noticed goes in the same
+    transaction, after the session's UPDATE."""
     action, params = _parse(body)
-    row = documents.get(Session, scope, session_id, for_update=True)
+    row = unlocked.read(Session, scope, session_id)
     documents.check_if_match(row, if_match)
     checked = _params(action, params)
     before = row.doc
-    doc = copy.deepcopy(row.doc)
+    doc = copy.deepcopy(before)
     now = clock.epoch()
     if action == "start":
         result = _start(doc, checked["job_id"], checked["current_tag"], now)
     else:
         result = _end(doc, checked["job_id"], checked["result"], now)
-    ended = row.doc.get("status") != "completed" and doc.get("status") == "completed"
-    if action == "end" or doc != row.doc:  # end always writes (§8.9); start only if it changed
-        documents.write(row, doc)
+    ended = before.get("status") != "completed" and doc.get("status") == "completed"
+    replaced = not ended and before.get("status") == "running" \
+        and _int(doc.get("session_tag"), 0) > _int(before.get("session_tag"), 0)
+    if action == "end" or doc != before:  # end always writes (§8.9); start only if it changed
+        unlocked.write(row, doc, shared=ended or replaced)
     if ended:  # the round's outcome, noticed in this transaction (app/services/notify)
         outbox.emit(row, outbox.SESSION_ENDED, doc.get("result") or "",
                     session_tag=_int(doc.get("session_tag"), 0))
         _keep_round(row, doc, ended=True)
-    elif _int(doc.get("session_tag"), 0) > _int(before.get("session_tag"), 0) \
-            and before.get("status") == "running":
+    elif replaced:
         _keep_round(row, before, ended=False)  # replaced by a new round before it ended
     return {"result": result, "session_tag": _int(doc.get("session_tag"), 0)}
 
 
-def _keep_round(row: Session, doc: dict, ended: bool) -> None:
+def _keep_round(row, doc: dict, ended: bool) -> None:
     """A round into the session's history (the document keeps only the current one)."""
     started, finished = _int(doc.get("time_start"), -1), _int(doc.get("time_end"), -1)
     jobs = doc.get("jobs") if isinstance(doc.get("jobs"), dict) else {}

@@ -12,7 +12,9 @@ start (WriteRaced, replayed as a lost deadlock is), deciding again on what is no
 Its status unchanged (an agent's repeated report), that is two statements where the locked
 path took a locked read, an UPDATE and a COMMIT through the ORM (bench/PROFILE.md round 7);
 a run opened or closed, or actions stored, follow the job's UPDATE, so the row's lock is
-taken first, as the locked path takes it.
+taken first, as the locked path takes it. A session's start and end (services/sessions.py
+`act`) are written the same way; a round kept in its history, or its end noticed, follows
+the session's UPDATE in the request's transaction (`write(..., shared=True)`).
 
 A backup's POST (`insert`): one INSERT, when the backup joins no open run; the unique id
 index refuses a duplicate posted meanwhile (409)."""
@@ -69,12 +71,13 @@ def read(model, scope: Scope, doc_id: str) -> Draft:
     return Draft(model, values, locked)
 
 
-def write(draft: Draft, doc: dict) -> Draft:
+def write(draft: Draft, doc: dict, shared: bool = False) -> Draft:
     """Store `doc` as the draft's next version, with what the caller set on the draft (a
-    run's facts), if nothing was written since it was read; else WriteRaced."""
+    run's facts), if nothing was written since it was read; else WriteRaced. `shared`:
+    writes follow in the request's transaction (a session's round kept)."""
     values = _columns(draft, documents.owned(doc, draft.user_id))
     values.update(version=draft.version + 1, updated_at=clock.utcnow())
-    raw, in_session = single_write_connection(shared=draft._locked)
+    raw, in_session = single_write_connection(shared=shared or draft._locked)
     if not driver_rows.update_if(raw, draft._model, draft.pk, values, {"version": draft.version}):
         raise WriteRaced(f"The {stored_sizes.document_kind(draft._model)} {draft.doc_id} "
                          "changed while this request wrote it; nothing was changed. Retry.")
