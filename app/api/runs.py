@@ -45,8 +45,11 @@ def job_runs(args, job_id):
     me = current_identity()
     row = documents.get(Job, me.user_scope(), job_id)
     page, next_before = runs.runs_page(row.project_id, row.job_id, args["limit"], args.get("before"))
+    last = runs.last_run(row.project_id, row.job_id)
+    success = runs.last_success(row.project_id, row.job_id)
+    facts = runs.backup_facts([*page, last, success])  # the open one's, read once
     return json_response({
-        "runs": [runs.view(run) for run in page],
+        "runs": [runs.view(run, facts) for run in page],
         "next_before": next_before,
-        "last_run": runs.view(runs.last_run(row.project_id, row.job_id)),
-        "last_success": runs.view(runs.last_success(row.project_id, row.job_id))})
+        "last_run": runs.view(last, facts),
+        "last_success": runs.view(success, facts)})

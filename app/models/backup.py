@@ -33,6 +33,10 @@ class Backup(DocumentMixin, db.Model):
     # MB, as agents report them in the metadata (None when not reported)
     size_compressed: Mapped[float | None] = mapped_column(Double)
     size_uncompressed: Mapped[float | None] = mapped_column(Double)
+    # the run of its job that was open when it was posted (runs.pk; NULL: none was): the
+    # run's backups are the ones naming it (app/services/runs.py), so joining one is this
+    # column in the backup's own INSERT, and the run's row is not written
+    run_pk: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         # ids are unique per project; v1 looks them up per user
@@ -54,6 +58,8 @@ class Backup(DocumentMixin, db.Model):
               "size_compressed", "size_uncompressed"),
         # a job's backups, newest first (the job page; v1 has (user_id, job_id))
         Index("ix_backups_project_job", "project_id", "job_id", "time_stamp"),
+        # a run's backups, in posting order, with what its totals sum
+        Index("ix_backups_run", "run_pk", "size_compressed", "size_uncompressed"),
     )
 
     SEARCH_COLUMNS = {

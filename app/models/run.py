@@ -28,13 +28,14 @@ class Run(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(Timestamp())
     # success | fail | aborted | "" (left running without a result); NULL while open
     result: Mapped[str | None] = mapped_column(String(16))
-    # every backup posted with the job's id while the run was open
+    # Its backups are those posted with the job's id while it was open, which name it
+    # (backups.run_pk); while it is open they are counted from there on every read, and
+    # these columns keep what they were when it closed (app/services/runs.py
+    # `backup_facts`): how many, the first BACKUPS_LISTED [{"backup_id",
+    # "backup_size_compressed", "backup_size_uncompressed"}], and the sizes summed (MB;
+    # NULL while none reported one)
     backup_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    # the first BACKUPS_LISTED of them, [{"backup_id", "backup_size_compressed",
-    # "backup_size_uncompressed"}] as posted: a run never closed must not grow a row that
-    # every further backup POST rewrites (the backups table holds them all, by job_id)
     backups: Mapped[list] = mapped_column(JSONText(), nullable=False, default=list)
-    # the sizes all of them reported, summed (MB; NULL while none reported one)
     backup_size_compressed: Mapped[float | None] = mapped_column(Double)
     backup_size_uncompressed: Mapped[float | None] = mapped_column(Double)
 

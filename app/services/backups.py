@@ -4,7 +4,6 @@
 import copy
 import uuid
 
-from ..db import replayed
 from ..models import Backup
 from . import documents, runs, unlocked
 from .errors import BadRequest
@@ -43,7 +42,7 @@ def create_backup(scope: Scope, user_name: str | None, body, ids: str = "composi
     backup_id = backup_id_for(meta)
     doc = {"backup_id": backup_id, "user_id": scope.user_id, "user_name": user_name,
            "backup_metadata": meta}
-    # read where a backup joining no run is written (a read: harmless where one joins)
+    # read where the backup is then written (services/unlocked.py)
     documents.check_new(Backup, scope, backup_id, unlocked=True,
                         held=f"Backup data already existing with ID {backup_id}")
     return _store(scope, doc)
@@ -51,19 +50,9 @@ def create_backup(scope: Scope, user_name: str | None, body, ids: str = "composi
 
 def _store(scope: Scope, doc: dict):
     """The new backup, its id checked free, by one INSERT without an ORM object
-    (services/unlocked.py; the answer needs only its id): alone when it joins no run (on
-    MariaDB its own transaction), else with its run's UPDATE in the request's transaction.
-    Replayed after a lost race (two backups joining one run at once), it joins under the
-    run's lock."""
-    if replayed():
-        row = documents.new(Backup, scope, doc, checked=True)
-        runs.attach_backup(row)
-        return row
-    run = runs.run_joined_by(doc, scope.project_id)
-    row = unlocked.insert(Backup, scope, doc, shared=run is not None)
-    if run is not None:
-        runs.attach_unlocked(row, run)
-    return row
+    (services/unlocked.py; the answer needs only its id), on MariaDB its own transaction:
+    naming the open run of its job, if it has one, which it thereby joins (runs.py)."""
+    return unlocked.insert(Backup, scope, doc, run_pk=runs.run_joined_by(doc, scope.project_id))
 
 
 def _check_v2(meta: dict, status) -> None:

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Backup, Job
 from ..models.run import Run
 from .. import clock
-from .runs import SIZE_KEYS, iso
+from .runs import SIZE_KEYS, backup_facts, iso
 from .scope import Scope
 
 DAY = 86400
@@ -31,9 +31,9 @@ def _duration(run: Run):
     return round(max(0.0, (run.ended_at - run.started_at).total_seconds()), 3)
 
 
-def _run_size(run: Run, key: str):
-    size = getattr(run, key)  # the total of every backup of the run (models/run.py)
-    return round(size, 3) if size is not None else None
+def _sizes(facts: dict) -> dict:
+    """A run's summed backup sizes, of its runs.backup_facts."""
+    return {key: round(facts[key], 3) if facts[key] is not None else None for key in SIZE_KEYS}
 
 
 def average(values) -> float | None:
@@ -69,10 +69,11 @@ def job_runs(scope: Scope, job_id: str, now: datetime | None = None) -> dict:
     rows = db.session.scalars(select(Run).where(scope.where(Run), Run.job_id == job_id)
                               .order_by(Run.pk.desc()).limit(JOB_RUNS))
     runs = [run for run in rows if run.started_at >= since][::-1]
+    facts = backup_facts(runs)
     out = [{"run_id": run.pk, "started_at": iso(run.started_at), "ended_at": iso(run.ended_at),
             "result": run.result if run.ended_at is not None else "running",
             "failed": run.result == "fail", "duration": _duration(run),
-            **{key: _run_size(run, key) for key in SIZE_KEYS}} for run in runs]
+            **_sizes(facts[run.pk])} for run in runs]
     ended = [r for r in out if r["result"] != "running"]
     summary = {}
     for name, key in (("duration", "duration"), ("size", "backup_size_compressed")):

@@ -92,6 +92,7 @@ def status(scope: Scope, client_id: str, now: datetime | None = None) -> dict:
             select(Backup).where(scope.where(Backup), or_(*clauses))
             .order_by(Backup.time_stamp.desc(), Backup.pk.desc()).limit(1)).first()
     last_runs = runs.last_runs(client.project_id, job_ids)
+    facts = runs.backup_facts(last_runs.values())
     seconds = None
     if client.last_seen is not None:
         seconds = max(0, int((now - client.last_seen).total_seconds()))
@@ -103,7 +104,7 @@ def status(scope: Scope, client_id: str, now: datetime | None = None) -> dict:
         "jobs": [{"job_id": job.job_id, "description": job.doc.get("description", ""),
                   "status": job.status or "", "event": job.event or "",
                   "result": job.result or "",
-                  "last_run": runs.view(last_runs.get(job.job_id))}
+                  "last_run": runs.view(last_runs.get(job.job_id), facts)}
                  for job in jobs[:MAX_JOBS]],
         "jobs_truncated": len(jobs) > MAX_JOBS,
         "last_backup": _backup_view(last_backup),

@@ -1,18 +1,18 @@
 """Run history: what each execution of a job did, built from what the agent reports.
 
 A job moving to `running` opens a run; its next `result` (success, fail, aborted) or its
-move out of `running` closes it. Backups posted with the job's id while a run is open are
-attached to it. Times are the server's clock (the one clock), not the agent's."""
+move out of `running` closes it. A backup posted with the job's id while a run is open
+names it (backups.run_pk, set by the backup's own INSERT: the run's row is not written);
+an open run's backups are counted from those, and its close keeps what they were. Times
+are the server's clock (the one clock), not the agent's."""
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, bindparam, delete, func, select
 
 from ..extensions import db
-from ..models import Job, Run
+from ..models import Backup, Job, Run
 from .. import clock, driver_rows
-from ..connection import session_raw_connection
-from ..models.types import dumps
-from .errors import WriteRaced
+from ..connection import OwnTransaction
 from .notify import outbox
 
 RESULTS = ("success", "fail", "aborted")
@@ -35,21 +35,22 @@ def open_run(project_id: str, job_id: str, for_update: bool = False) -> Run | No
     return _OPEN_RUN[for_update].first({"project": project_id, "job": job_id})
 
 
-#: the same, read where a backup that joins no run is then written alone (unlocked.py)
-_OPEN_RUN_UNLOCKED = driver_rows.RowSelect(Run, Run.project_id == bindparam("project"),
-                                           Run.job_id == bindparam("job"),
-                                           Run.ended_at.is_(None), newest=True,
-                                           own_transaction=True)
+#: the open run's id, read where the backup naming it is then written alone (unlocked.py)
+_OPEN_RUN_PK = OwnTransaction(select(Run.pk).where(
+    Run.project_id == bindparam("project"), Run.job_id == bindparam("job"),
+    Run.ended_at.is_(None)).order_by(Run.pk.desc()).limit(1))
 
 
-def run_joined_by(backup_doc: dict, project_id: str) -> dict | None:
-    """The open run a backup about to be posted joins (its row's values, read without a
-    lock), or None. A run opened between this read and the backup's INSERT is missed, as
-    one opened just after the POST is."""
+def run_joined_by(backup_doc: dict, project_id: str) -> int | None:
+    """The id of the open run a backup about to be posted joins, or None. A run opened
+    between this read and the backup's INSERT is missed, as one opened just after the POST
+    is; one closed in between keeps the count it closed with (`_close`): the backup names
+    a run that no longer counts it, as if posted just after the close."""
     job_id = _backup_job_id(backup_doc)
     if job_id is None:
         return None
-    return _OPEN_RUN_UNLOCKED.values({"project": project_id, "job": job_id})
+    row = _OPEN_RUN_PK.first({"project": project_id, "job": job_id})
+    return row[0] if row is not None else None
 
 
 def _backup_job_id(doc) -> str | None:
@@ -62,6 +63,10 @@ AVERAGE_WEIGHT = 0.3  # how much the newest run moves a job's typical duration
 
 
 def _close(run: Run, result: str, job: Job | None = None) -> None:
+    with db.session.no_autoflush:  # a read: nothing of this request's is flushed by it
+        kept = _counted([run.pk])[run.pk]
+    for key, value in kept.items():
+        setattr(run, key, value)
     run.ended_at = clock.utcnow()
     run.result = result
     if job is not None:
@@ -127,51 +132,47 @@ def record_change(job, old_doc, new_doc) -> None:
             _close(current, new_result if new_result in RESULTS else "", job)
 
 
-def _size(meta: dict, key: str):
-    value = meta.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return value
+def _counted(run_pks: list[int]) -> dict[int, dict]:
+    """The backups of these runs (those naming them) as a run's columns hold them, by run
+    id: how many, their sizes summed (None while none reported one), the first
+    Run.BACKUPS_LISTED in posting order. Two statements however many runs: the counts
+    grouped (covered by ix_backups_run), the lists by their rank in their run."""
+    facts = {pk: {"backup_count": 0, "backup_size_compressed": None,
+                  "backup_size_uncompressed": None, "backups": []} for pk in run_pks}
+    if not run_pks:
+        return facts
+    for pk, count, compressed, uncompressed in db.session.execute(
+            select(Backup.run_pk, func.count(), func.sum(Backup.size_compressed),
+                   func.sum(Backup.size_uncompressed))
+            .where(Backup.run_pk.in_(run_pks)).group_by(Backup.run_pk)):
+        facts[pk].update(backup_count=count, backup_size_compressed=compressed,
+                         backup_size_uncompressed=uncompressed)
+    listed = [pk for pk in run_pks if facts[pk]["backup_count"]]
+    if listed:
+        rank = func.row_number().over(partition_by=Backup.run_pk, order_by=Backup.pk)
+        ranked = select(Backup.run_pk, Backup.backup_id, Backup.size_compressed,
+                        Backup.size_uncompressed, rank.label("rank")) \
+            .where(Backup.run_pk.in_(listed)).subquery()
+        for pk, backup_id, compressed, uncompressed, _ in db.session.execute(
+                select(ranked).where(ranked.c.rank <= Run.BACKUPS_LISTED)
+                .order_by(ranked.c.run_pk, ranked.c.rank)):
+            facts[pk]["backups"].append({"backup_id": backup_id,
+                                         "backup_size_compressed": compressed,
+                                         "backup_size_uncompressed": uncompressed})
+    return facts
 
 
-def attach_backup(backup) -> None:
-    """A backup posted with `job_id` while that job has an open run joins the run, under
-    the run's lock (in a request replayed after a lost race: backups.py)."""
-    job_id = _backup_job_id(backup.doc)
-    run = open_run(backup.project_id, job_id, for_update=True) if job_id else None
-    if run is not None:
-        for key, value in _joined(vars(run), backup).items():
-            setattr(run, key, value)
-        driver_rows.flush()
-
-
-def attach_unlocked(backup, run: dict) -> None:
-    """The backup joins the run read by run_joined_by, by one UPDATE in the request's
-    transaction, conditional on what was read (its backup count, still open): another
-    backup joining meanwhile, or the run closing, makes it match nothing, and the request
-    is replayed (WriteRaced), the replay taking the run's lock (attach_backup)."""
-    values = _joined(run, backup)
-    if "backups" in values:
-        values["backups"] = dumps(values["backups"])  # as JSONText stores it
-    if not driver_rows.update_if(session_raw_connection(), Run, run["pk"], values,
-                                 {"backup_count": run["backup_count"], "ended_at": None}):
-        raise WriteRaced(f"The run of job {run['job_id']} changed while this backup joined "
-                         "it; nothing was changed. Retry.")
-
-
-def _joined(run: dict, backup) -> dict:
-    """What a run's columns become when `backup` joins it: counted, its sizes summed, and
-    listed while the list is shorter than Run.BACKUPS_LISTED (the row stays bounded)."""
-    meta = backup.doc.get("backup_metadata") or {}
-    entry = {"backup_id": backup.backup_id}
-    entry.update({key: _size(meta, key) for key in SIZE_KEYS})
-    values = {"backup_count": (run["backup_count"] or 0) + 1}
-    for key in SIZE_KEYS:
-        if entry[key] is not None:
-            values[key] = (run[key] or 0) + entry[key]
-    if len(run["backups"] or []) < Run.BACKUPS_LISTED:
-        values["backups"] = list(run["backups"] or []) + [entry]
-    return values
+def backup_facts(runs) -> dict[int, dict]:
+    """The backups of each of these runs (None among them skipped), by run id: counted from
+    the backups naming it while it is open, as its close kept them after (`_counted`'s
+    keys)."""
+    runs = [run for run in runs if run is not None]
+    facts = _counted([run.pk for run in runs if run.ended_at is None])
+    for run in runs:
+        if run.ended_at is not None:
+            facts[run.pk] = {"backup_count": run.backup_count, "backups": list(run.backups or []),
+                             **{key: getattr(run, key) for key in SIZE_KEYS}}
+    return facts
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -222,10 +223,16 @@ def iso(value: datetime | None) -> str | None:
     return value.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def view(run: Run | None) -> dict | None:
+def views(runs: list[Run]) -> list[dict]:
+    facts = backup_facts(runs)
+    return [view(run, facts) for run in runs]
+
+
+def view(run: Run | None, facts: dict | None = None) -> dict | None:
+    """The run as the API shows it; `facts`: backup_facts of it (and others), else read."""
     if run is None:
         return None
-    backups = list(run.backups or [])
+    facts = (facts if facts is not None else backup_facts([run]))[run.pk]
     duration = None
     if run.ended_at is not None:
         duration = round((run.ended_at - run.started_at).total_seconds(), 3)
@@ -233,8 +240,8 @@ def view(run: Run | None) -> dict | None:
             "state": "running" if run.ended_at is None else "ended",
             "started_at": iso(run.started_at), "ended_at": iso(run.ended_at),
             "duration": duration, "result": run.result,
-            "backup_count": run.backup_count, "backups": backups,
-            **{key: getattr(run, key) for key in SIZE_KEYS}}
+            "backup_count": facts["backup_count"], "backups": facts["backups"],
+            **{key: facts[key] for key in SIZE_KEYS}}
 
 
 # --- retention ---------------------------------------------------------------------------

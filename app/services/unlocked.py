@@ -16,8 +16,8 @@ taken first, as the locked path takes it. A session's start and end (services/se
 `act`) are written the same way; a round kept in its history, or its end noticed, follows
 the session's UPDATE in the request's transaction (`write(..., shared=True)`).
 
-A backup's POST (`insert`): one INSERT, when the backup joins no open run; the unique id
-index refuses a duplicate posted meanwhile (409)."""
+A backup's POST (`insert`): one INSERT, naming the open run it joins if there is one
+(services/runs.py); the unique id index refuses a duplicate posted meanwhile (409)."""
 import functools
 
 from sqlalchemy import inspect
@@ -86,15 +86,15 @@ def write(draft: Draft, doc: dict, shared: bool = False) -> Draft:
     return draft
 
 
-def insert(model, scope: Scope, doc: dict, shared: bool = False) -> Draft:
+def insert(model, scope: Scope, doc: dict, **columns) -> Draft:
     """Store a new document in the scope's name by one INSERT (its id checked free before:
-    documents.check_new); `shared`: in the request's transaction, with writes to follow."""
+    documents.check_new), with `columns` the document does not hold (a backup's run)."""
     now = clock.utcnow()
     row = Draft(model, {})
     row.__dict__.update(user_id=scope.user_id, project_id=scope.project_id, version=1,
-                        created_at=now, updated_at=now)
+                        created_at=now, updated_at=now, **columns)
     values = _columns(row, doc)
-    raw, in_session = single_write_connection(shared=shared)
+    raw, in_session = single_write_connection()
     driver_rows.insert_values(raw, model, values)
     _sent(in_session)
     return row

@@ -312,7 +312,7 @@ def job_page(job_id):
     return render("jobs/page.html", **context,
                   described=schedules.describe(context["schedule"]),
                   **_planned(row.doc),
-                  runs=[runs.view(r) for r in history], older_runs=older,
+                  runs=runs.views(history), older_runs=older,
                   backups=queries.backups_page(owner(), {"job_id": job_id}, 10, 0),
                   session=session, summary=_summary,
                   job_history=job_charts(figures.job_runs(owner(), row.job_id)))

@@ -79,6 +79,24 @@ def test_the_status_shows_the_jobs_and_the_last_backup(registered, bob):
     assert registered.get("/v1/clients/nope/status").status_code == 404
 
 
+def test_the_status_counts_each_running_jobs_own_backups(registered):
+    """Several jobs of the client running at once: each run counts the backups posted with
+    its own job's id (read for all of them together)."""
+    first, second = (registered.create("jobs", job_body()) for _ in range(2))
+    for job_id in (first, second):
+        registered.patch(f"/v1/jobs/{job_id}", {"job_schedule": {"status": "running"}})
+    for i, job_id in enumerate((first, first, second)):
+        assert registered.post("/v1/backups/", backup_body(
+            time_stamp=T0 + i, job_id=job_id, backup_size_compressed=i + 1)).status_code == 201
+    registered.post("/v1/backups/", backup_body(time_stamp=T0 + 9))  # no job: no run
+    runs = {j["job_id"]: j["last_run"]
+            for j in registered.get("/v1/clients/proj_node1/status").get_json()["jobs"]}
+    assert (runs[first]["backup_count"], runs[first]["backup_size_compressed"]) == (2, 3)
+    assert (runs[second]["backup_count"], runs[second]["backup_size_compressed"]) == (1, 3)
+    assert [b["backup_id"] for b in runs[second]["backups"]] == [
+        f"/srv/backups_node1_data_{T0 + 2}_0"]
+
+
 def test_a_poll_leaves_the_client_document_and_its_version_alone(app, registered):
     from app.extensions import db
     from app.models import Client

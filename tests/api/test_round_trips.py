@@ -189,18 +189,27 @@ def test_a_backup_post_is_its_checks_and_one_insert(app, alice, docs):
     assert (seen.commits, seen.rollbacks) == ((1, 0) if sqlite(app) else (0, 0)), seen
 
 
-def test_a_backup_post_joining_a_run_is_written_with_it_in_one_transaction(
-        app, alice, docs):
+def test_a_backup_post_joining_a_run_is_one_insert_naming_it(app, alice, docs):
+    """The scheduler posts its backups while the job runs: the backup joins the run by
+    naming it in its own INSERT (the run's row is not written), on MariaDB in autocommit
+    as one joining none; the run counts it while open and keeps the count at its close."""
     path = f"/v1/jobs/{docs['job']}"
     assert alice.patch(path, {"job_schedule": {"status": "running"}}).status_code == 200
-    body = backup_body(backup_name="during", job_id=docs["job"])
+    body = backup_body(backup_name="during", job_id=docs["job"],
+                       backup_size_compressed=12)
     with counted(app) as seen:
         assert alice.post("/v1/backups/", body).status_code == 201
     writes = [s for s in seen.statements if "api_tokens" not in s]
-    # the id check, the open run read, the INSERT and the run's UPDATE (conditional on the
-    # count read), one COMMIT for both
-    assert [s.split()[0] for s in writes] == ["SELECT", "SELECT", "INSERT", "UPDATE"], seen
-    assert "runs.backup_count =" in writes[3], seen
-    assert seen.commits == 1, seen
+    # the id check, the open run's id, the INSERT
+    assert [s.split()[0] for s in writes] == ["SELECT", "SELECT", "INSERT"], seen
+    assert writes[2].startswith("INSERT INTO backups"), seen
+    assert (seen.commits, seen.rollbacks) == ((1, 0) if sqlite(app) else (0, 0)), seen
     run = alice.get(f"{path}/runs").get_json()["runs"][0]
-    assert run["backup_count"] == 1 and run["backups"][0]["backup_id"].endswith("during_1795744129_0")
+    assert run["state"] == "running" and run["backup_count"] == 1
+    assert run["backups"][0]["backup_id"].endswith("during_1795744129_0")
+    assert run["backup_size_compressed"] == 12
+    assert alice.patch(path, {"job_schedule": {"status": "completed", "result": "success"}}) \
+        .status_code == 200
+    closed = alice.get(f"{path}/runs").get_json()["runs"][0]
+    assert closed["state"] == "ended" and closed["backup_count"] == 1
+    assert closed["backups"] == run["backups"] and closed["backup_size_compressed"] == 12

@@ -76,6 +76,16 @@ def test_a_run_lists_its_first_backups_and_counts_and_sums_them_all(alice, monke
     assert run["backup_size_compressed"] == 15  # 1 + 2 + 3 + 4 + 5
     assert run["backup_size_uncompressed"] == 120  # the one without a size is not counted
     assert len(alice.get("/v1/backups/?limit=100").get_json()["backups"]) == 5
+    schedule_patch(alice, job_id, status="completed", result="success")
+    ended = runs_of(alice, job_id)["runs"][0]  # its close keeps what its backups were
+    assert ended["state"] == "ended"
+    assert {k: ended[k] for k in ("backup_count", "backups", "backup_size_compressed",
+                                  "backup_size_uncompressed")} == \
+        {k: run[k] for k in ("backup_count", "backups", "backup_size_compressed",
+                             "backup_size_uncompressed")}
+    assert alice.post("/v1/backups/", backup_body(time_stamp=T0 + 9, job_id=job_id)) \
+        .status_code == 201  # posted after the run ended: it joins none
+    assert runs_of(alice, job_id)["runs"][0]["backup_count"] == 5
 
 
 def test_a_failed_run(alice):

@@ -74,9 +74,9 @@ def test_50_concurrent_registrations_of_one_client_make_one(live_server):
 
 
 def test_50_concurrent_backups_of_one_running_job_all_join_its_run(live_server):
-    """Each backup joining a run is written with a conditional UPDATE of the run: those that
-    lose to another joining at the same moment are replayed under the run's lock, so none
-    is lost from the run's count, sizes or list."""
+    """Each backup joins the run by naming it in its own INSERT, and the run counts the
+    backups naming it: none is lost from its count, sizes or list, while it runs or once it
+    has ended (its close keeps them)."""
     base, url, tokens = live_server
     headers = {"X-Auth-Token": tokens["racer"]}
     r = requests.post(f"{base}/v1/jobs", json=job_body(client_id="race_node2"), headers=headers)
@@ -95,3 +95,8 @@ def test_50_concurrent_backups_of_one_running_job_all_join_its_run(live_server):
     assert run["backup_size_compressed"] == N
     assert sorted(b["backup_id"] for b in run["backups"]) == sorted(
         a.json()["backup_id"] for a in answers)
+    assert requests.patch(f"{base}/v1/jobs/{job_id}", json={"job_schedule": {
+        "status": "completed", "result": "success"}}, headers=headers).status_code == 200
+    ended = requests.get(f"{base}/v1/jobs/{job_id}/runs", headers=headers).json()["runs"][0]
+    assert ended["state"] == "ended" and ended["backup_count"] == N
+    assert ended["backup_size_compressed"] == N and ended["backups"] == run["backups"]
