@@ -24,15 +24,14 @@ def _schedule(doc) -> dict:
     return schedule if isinstance(schedule, dict) else {}
 
 
-#: built once (a job's status PATCH and every backup POST ask): bound project and job
-_OPEN_RUN = {lock: driver_rows.RowSelect(Run, Run.project_id == bindparam("project"),
-                                         Run.job_id == bindparam("job"), Run.ended_at.is_(None),
-                                         for_update=lock, newest=True)
-             for lock in (False, True)}
+#: built once (a job's status PATCH asks when its status or result changes)
+_OPEN_RUN = driver_rows.RowSelect(Run, Run.project_id == bindparam("project"),
+                                  Run.job_id == bindparam("job"), Run.ended_at.is_(None),
+                                  newest=True)
 
 
-def open_run(project_id: str, job_id: str, for_update: bool = False) -> Run | None:
-    return _OPEN_RUN[for_update].first({"project": project_id, "job": job_id})
+def open_run(project_id: str, job_id: str) -> Run | None:
+    return _OPEN_RUN.first({"project": project_id, "job": job_id})
 
 
 #: the open run's id, read where the backup naming it is then written alone (unlocked.py)
