@@ -25,14 +25,6 @@ def app_config():
 
 
 @pytest.fixture
-def mariadb(app):
-    with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            pytest.skip("SQLite: a writing request holds the write lock from its first read "
-                        "(BEGIN IMMEDIATE), so no writer can come between its read and write")
-
-
-@pytest.fixture
 def round_open(alice):
     """A session of two jobs, round 1 opened by the first job's start (as agents do)."""
     clock.freeze(T0)

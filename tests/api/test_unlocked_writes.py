@@ -18,14 +18,6 @@ RUNNING = {"job_schedule": {"status": "running"}}
 
 
 @pytest.fixture
-def mariadb(app):
-    with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            pytest.skip("SQLite: a writing request holds the write lock from its first read "
-                        "(BEGIN IMMEDIATE), so no writer can come between its read and write")
-
-
-@pytest.fixture
 def another_writer(database_url, monkeypatch):
     """After the PATCH's first read of its job, another writer changes the job (its
     description, a new version) and commits, as a concurrent request would."""
