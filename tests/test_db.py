@@ -55,8 +55,9 @@ def client_ids(alice):
     return [c["client"]["client_id"] for c in alice.get("/v1/clients").get_json()["clients"]]
 
 
-# The commits failed below are the session's: a client's registration commits through it on
-# both engines (a backup joining no run is one INSERT in autocommit on MariaDB, no COMMIT)
+# The commits failed below are the session's: a client's registration, and a session's end
+# that ends its round, commit through it on both engines (a backup POST is one INSERT in
+# autocommit on MariaDB, and so is a start or an end that ends nothing: no COMMIT)
 
 def test_a_commit_that_loses_a_conflict_is_replayed_and_written_once(alice, commits):
     commits["fail"] = [DEADLOCK]
@@ -67,35 +68,46 @@ def test_a_commit_that_loses_a_conflict_is_replayed_and_written_once(alice, comm
 
 
 def test_the_replay_redoes_the_whole_request_on_what_the_winner_committed(app, client, alice, commits):
-    """Two agents start the same session round. Agent A's transaction opens the round but
-    loses at commit to agent B, whose start commits first (what Galera's certification
-    decides when A and B write through different nodes). Replaying only A's commit would
-    either fail or open a second round; replaying A's request reads B's round and joins it."""
+    """Agent A's end is the last of its session's round: its transaction ends the round
+    (the session, the round kept, the notice) but loses at commit to agent B, whose second
+    report of its own end, now a failure, commits first (what Galera's certification decides
+    when A and B write through different nodes). Replaying only A's commit would end the
+    round a success; replaying A's request reads B's failure and ends it failed, once."""
     sid = alice.create("sessions", {"hold_off": 60, "schedule": {"event": "start"}})
     job_a, job_b = (alice.create("jobs", job_body(client_id=c)) for c in ("c_a", "c_b"))
     for job in (job_a, job_b):
         assert alice.put(f"/v1/sessions/{sid}/jobs/{job}").status_code == 204
+    for job in (job_a, job_b):
+        assert alice.post(f"/v1/sessions/{sid}/action",
+                          {"start": {"job_id": job, "current_tag": 0}}).status_code == 202
+    assert alice.post(f"/v1/sessions/{sid}/action", {"end": {
+        "job_id": job_b, "current_tag": 1, "result": "success"}}).status_code == 202
 
     answers = []
 
     def b_wins():  # another server's request: its own thread, client and contexts
         def run():
             other = ApiUser(app.test_client(), alice.user_id)
-            answers.append(other.post(f"/v1/sessions/{sid}/action",
-                                      {"start": {"job_id": job_b, "current_tag": 0}}).get_json())
+            answers.append(other.post(f"/v1/sessions/{sid}/action", {"end": {
+                "job_id": job_b, "current_tag": 1, "result": "fail"}}).get_json())
         thread = threading.Thread(target=run)
         thread.start()
         thread.join()
 
     commits["fail"], commits["before_failing"] = [DEADLOCK], b_wins
-    r = alice.post(f"/v1/sessions/{sid}/action", {"start": {"job_id": job_a, "current_tag": 0}})
-    assert r.status_code == 202
-    assert answers == [{"result": "success", "session_tag": 1}]  # B opened round 1
-    assert r.get_json() == {"result": "success", "session_tag": 1}  # A joined it
+    r = alice.post(f"/v1/sessions/{sid}/action", {"end": {
+        "job_id": job_a, "current_tag": 1, "result": "success"}})
+    assert r.status_code == 202, r.get_json()
+    assert answers == [{"result": "success", "session_tag": 1}]  # B's report went first
     session = alice.get(f"/v1/sessions/{sid}").get_json()
-    assert session["session_tag"] == 1  # exactly one new round
-    assert {j: e["status"] for j, e in session["jobs"].items()} == {job_a: "running",
-                                                                    job_b: "running"}
+    assert session["status"] == "completed" and session["result"] == "fail"
+    with app.app_context():  # the lost attempt's round and notice were rolled back with it
+        from app.models import OutboxEvent, SessionRound
+        rounds = db.session.scalars(db.select(SessionRound.result)
+                                    .where(SessionRound.session_id == sid)).all()
+        notices = db.session.scalars(db.select(OutboxEvent.result)
+                                     .where(OutboxEvent.subject == sid)).all()
+    assert rounds == ["fail"] and notices == ["fail"]
 
 
 def test_a_conflict_inside_the_view_is_replayed(alice, monkeypatch):
