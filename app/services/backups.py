@@ -42,17 +42,18 @@ def create_backup(scope: Scope, user_name: str | None, body, ids: str = "composi
     backup_id = backup_id_for(meta)
     doc = {"backup_id": backup_id, "user_id": scope.user_id, "user_name": user_name,
            "backup_metadata": meta}
-    # read where the backup is then written (services/unlocked.py)
-    documents.check_new(Backup, scope, backup_id, unlocked=True,
-                        held=f"Backup data already existing with ID {backup_id}")
-    return _store(scope, doc)
+    # read where the backup is then written (services/unlocked.py), with its job's open run
+    run_pk = documents.check_new(Backup, scope, backup_id, unlocked=True,
+                                 held=f"Backup data already existing with ID {backup_id}",
+                                 also=runs.open_run_read(doc, scope.project_id))
+    return _store(scope, doc, run_pk)
 
 
-def _store(scope: Scope, doc: dict):
+def _store(scope: Scope, doc: dict, run_pk: int | None):
     """The new backup, its id checked free, by one INSERT without an ORM object
     (services/unlocked.py; the answer needs only its id), on MariaDB its own transaction:
     naming the open run of its job, if it has one, which it thereby joins (runs.py)."""
-    return unlocked.insert(Backup, scope, doc, run_pk=runs.run_joined_by(doc, scope.project_id))
+    return unlocked.insert(Backup, scope, doc, run_pk=run_pk)
 
 
 def _check_v2(meta: dict, status) -> None:
@@ -75,8 +76,9 @@ def _create_with_status(scope: Scope, user_name, body: dict) -> Backup:
     status = meta.pop("status", None) or "available"
     _check_v2(meta, status)
     # a fresh uuid4: nothing to check it against (the unique index would refuse a collision)
-    return _store(scope, {"backup_id": uuid.uuid4().hex, "user_id": scope.user_id,
-                          "user_name": user_name, "status": status, "backup_metadata": meta})
+    doc = {"backup_id": uuid.uuid4().hex, "user_id": scope.user_id, "user_name": user_name,
+           "status": status, "backup_metadata": meta}
+    return _store(scope, doc, runs.run_joined_by(doc, scope.project_id))
 
 
 def patch(scope: Scope, backup_id: str, body) -> Backup:

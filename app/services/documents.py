@@ -4,7 +4,7 @@ missing one (404), as DECISIONS.md requires."""
 import functools
 from typing import NamedTuple
 
-from sqlalchemy import Text, bindparam, literal_column, select, type_coerce, union_all
+from sqlalchemy import Text, bindparam, literal_column, null, select, type_coerce, union_all
 
 from .. import driver_rows
 from ..connection import OwnTransaction, Prepared, connection
@@ -176,27 +176,37 @@ def _page_by_columns(model, scope_column: str | None, match: tuple, match_not: t
 
 
 @functools.cache
-def _held_or_taken(model, scope_column: str | None, unlocked: bool) -> Prepared:
-    """A row per place the id is found: 1 in the caller's scope (`scope`), 2 in the
-    project (`project`); each part a lookup on its index, both in one round trip."""
-    held = select(literal_column("1")).where(*by_id_where(model, scope_column))
-    taken_ = select(literal_column("2")).where(
-        model.__table__.c.project_id == bindparam("project"), _id_column(model) == bindparam("id"))
-    return (OwnTransaction if unlocked else Prepared)(union_all(held, taken_))
+def _held_or_taken(model, scope_column: str | None, unlocked: bool, also=None) -> Prepared:
+    """A row per place the id is found: (1, NULL) in the caller's scope (`scope`), (2, NULL)
+    in the project (`project`), each part a lookup on its index; with `also` (a select of
+    one value), (3, that value) too; all in one round trip."""
+    table = model.__table__
+    parts = [select(literal_column("1"), null()).where(*by_id_where(model, scope_column)),
+             select(literal_column("2"), null()).where(
+                 table.c.project_id == bindparam("project"), _id_column(model) == bindparam("id"))]
+    if also is not None:
+        parts.append(select(literal_column("3"), also.scalar_subquery()))
+    return (OwnTransaction if unlocked else Prepared)(union_all(*parts))
 
 
-def check_new(model, scope: Scope, doc_id: str, held: str, unlocked: bool = False) -> None:
+def check_new(model, scope: Scope, doc_id: str, held: str, unlocked: bool = False,
+              also=None):
     """Before storing a new document under an id the caller chose or derived: 409 `held`
     when the caller's scope already has one (a v1 caller's, in any project), else 409 when
     the project has it (check_free's), in one statement. `unlocked`: for a document then
-    stored by services/unlocked.py, read where it will be written."""
+    stored by services/unlocked.py, read where it will be written. `also`: (a select of one
+    value, its parameters), something the write needs read in the same round trip (a
+    backup's open run); its value is returned."""
     column, value = scope.reads
-    found = {kind for (kind,) in _held_or_taken(model, column, unlocked).all(
-        {"scope": value, "project": scope.project_id, "id": _id_value(model, doc_id)})}
+    params = {"scope": value, "project": scope.project_id, "id": _id_value(model, doc_id)}
+    if also is not None:
+        params.update(also[1])
+    found = dict(_held_or_taken(model, column, unlocked, also and also[0]).all(params))
     if 1 in found:
         raise Conflict(held)
     if 2 in found:
         raise _taken(model, scope, doc_id)
+    return found.get(3)
 
 
 def taken(model, scope: Scope, doc_id: str) -> bool:

@@ -35,20 +35,31 @@ def open_run(project_id: str, job_id: str) -> Run | None:
 
 
 #: the open run's id, read where the backup naming it is then written alone (unlocked.py)
-_OPEN_RUN_PK = OwnTransaction(select(Run.pk).where(
-    Run.project_id == bindparam("project"), Run.job_id == bindparam("job"),
-    Run.ended_at.is_(None)).order_by(Run.pk.desc()).limit(1))
+OPEN_RUN_PK = select(Run.pk).where(
+    Run.project_id == bindparam("run_project"), Run.job_id == bindparam("run_job"),
+    Run.ended_at.is_(None)).order_by(Run.pk.desc()).limit(1)
+_OPEN_RUN_PK = OwnTransaction(OPEN_RUN_PK)
 
 
-def run_joined_by(backup_doc: dict, project_id: str) -> int | None:
-    """The id of the open run a backup about to be posted joins, or None. A run opened
-    between this read and the backup's INSERT is missed, as one opened just after the POST
-    is; one closed in between keeps the count it closed with (`_close`): the backup names
-    a run that no longer counts it, as if posted just after the close."""
+def open_run_read(backup_doc: dict, project_id: str) -> tuple | None:
+    """The read of the open run a backup about to be posted joins (OPEN_RUN_PK and its
+    parameters), for a caller sending it with its own (documents.check_new's `also`); None
+    when the backup names no job. A run opened between this read and the backup's INSERT
+    is missed, as one opened just after the POST is; one closed in between keeps the count
+    it closed with (`_close`): the backup names a run that no longer counts it, as if
+    posted just after the close."""
     job_id = _backup_job_id(backup_doc)
     if job_id is None:
         return None
-    row = _OPEN_RUN_PK.first({"project": project_id, "job": job_id})
+    return OPEN_RUN_PK, {"run_project": project_id, "run_job": job_id}
+
+
+def run_joined_by(backup_doc: dict, project_id: str) -> int | None:
+    """The id of the open run a backup about to be posted joins (open_run_read), or None."""
+    read = open_run_read(backup_doc, project_id)
+    if read is None:
+        return None
+    row = _OPEN_RUN_PK.first(read[1])
     return row[0] if row is not None else None
 
 

@@ -191,15 +191,15 @@ def test_a_backup_posted_twice_past_the_id_check_is_refused_by_the_index(app, al
 
 @pytest.fixture
 def run_changed_meanwhile(database_url, monkeypatch):
-    """After a backup POST's first read of its job's open run, `change` (SQL) is applied to
-    the run by another connection and committed, as a concurrent request would."""
-    from app.services import runs
+    """After a backup POST's read of its job's open run (with the id check, in
+    documents.check_new), `change` (SQL) is applied to the run by another connection and
+    committed, as a concurrent request would."""
     engine = create_engine(database_url)
-    real = runs.run_joined_by
+    real = documents.check_new
     state = {"change": None, "reads": 0}
 
-    def run_joined_by(doc, project_id):
-        run_pk = real(doc, project_id)
+    def check_new(*args, **kwargs):
+        run_pk = real(*args, **kwargs)
         state["reads"] += 1
         if state["reads"] == 1 and run_pk is not None:
             with engine.begin() as conn:
@@ -207,7 +207,7 @@ def run_changed_meanwhile(database_url, monkeypatch):
                              {"pk": run_pk})
         return run_pk
 
-    monkeypatch.setattr(runs, "run_joined_by", run_joined_by)
+    monkeypatch.setattr(documents, "check_new", check_new)
     yield state
     engine.dispose()
 
