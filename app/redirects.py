@@ -10,6 +10,7 @@ from flask import request
 
 log = logging.getLogger(__name__)
 HEADERS = ("Location", "HX-Redirect", "HX-Location")
+_NAMES = frozenset(name.lower() for name in HEADERS)
 MAX_LENGTH = 2048
 
 
@@ -43,9 +44,10 @@ def _on_site(value: str) -> bool:
 def init_app(app):
     @app.after_request
     def keep_redirects_on_site(response):
-        for name in HEADERS:
-            value = response.headers.get(name)
-            if value is not None and not _on_site(value):
-                log.warning("refused an off-site %s target %r", name, value[:200])
-                response.headers[name] = "/"
+        # one pass over the headers (most answers have none of these), not a scan per name
+        refused = [(name, value) for name, value in response.headers.items()
+                   if name.lower() in _NAMES and not _on_site(value)]
+        for name, value in refused:
+            log.warning("refused an off-site %s target %r", name, value[:200])
+            response.headers[name] = "/"
         return response

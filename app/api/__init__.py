@@ -22,8 +22,13 @@ class NotAcceptable(ServiceError):
     title = "Media type not acceptable"
 
 
+#: what agents send (keystoneauth, python-requests): accepted without parsing the header
+_PLAIN_ACCEPTS = frozenset({"application/json", "*/*"})
+
+
 def check_accept():
-    if request.headers.get("Accept") and not request.accept_mimetypes.accept_json:
+    accept = request.environ.get("HTTP_ACCEPT")
+    if accept and accept not in _PLAIN_ACCEPTS and not request.accept_mimetypes.accept_json:
         raise NotAcceptable("Freezer-api only supports responses encoded as JSON.")
 
 
