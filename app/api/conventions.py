@@ -186,6 +186,10 @@ def _finite(text):
     return value
 
 
+#: json.loads with these hooks would build a decoder per call
+_DECODER = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)
+
+
 def request_json():
     """The request's JSON body, or None when there is none. Read whatever the
     Content-Type says: the 3.0.0 agent sends none, python-freezerclient sends GET bodies."""
@@ -193,7 +197,8 @@ def request_json():
     if not data or not data.strip():
         return None
     try:
-        value = json.loads(data, parse_constant=_not_json, parse_float=_finite)
+        # as json.loads reads bytes: UTF-8, -16 or -32, a UTF-8 BOM allowed
+        value = _DECODER.decode(data.decode(json.detect_encoding(data), "surrogatepass"))
     except (ValueError, RecursionError) as exc:
         raise MalformedJSON(f"The request body is not valid JSON: {exc}") from None
     # walked only when it could be too deep: a value is at most one level deeper than the
