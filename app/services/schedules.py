@@ -138,7 +138,24 @@ def _window(schedule: dict):
 
 def _trigger(schedule: dict, tz: ZoneInfo, anchor: datetime | None = None):
     """The APScheduler trigger the freezer scheduler would build, or None for no schedule.
-    `anchor` (aware) replaces an interval's start: see `interval_anchor`. Raises _Invalid."""
+    `anchor` (aware) replaces an interval's start: see `interval_anchor`. Raises _Invalid.
+    A job's every write asks it for its next run (models/job.py): the same schedule gives
+    the same trigger (they are not changed once built), so one is kept per schedule."""
+    # the type too: True == 1, but a bool is refused where an int is taken
+    values = tuple((value, type(value)) for value in map(schedule.get, SCHEDULE_KEYS))
+    try:
+        return _kept_trigger(values, tz, anchor)
+    except TypeError:  # an unhashable value (a list where a string belongs): refused below
+        return _build_trigger(schedule, tz, anchor)
+
+
+@lru_cache(maxsize=1024)
+def _kept_trigger(values: tuple, tz: ZoneInfo, anchor: datetime | None):
+    return _build_trigger({key: value for key, (value, _) in zip(SCHEDULE_KEYS, values)
+                           if value is not None}, tz, anchor)
+
+
+def _build_trigger(schedule: dict, tz: ZoneInfo, anchor: datetime | None):
     form = kind(schedule)
     if form == "none":
         for key in ("schedule_start_date", "schedule_end_date"):

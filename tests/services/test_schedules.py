@@ -107,6 +107,25 @@ def test_a_schedule_must_be_an_object(app):
     assert list(refused.value.errors) == ["schedule"]
 
 
+def test_a_kept_trigger_answers_only_for_the_schedule_it_was_built_from(app):
+    """Triggers are kept per schedule (a job's every write asks for its next run): a value
+    equal in Python but of another type (True == 1) is still refused, a refused schedule is
+    refused every time, and one that cannot be a key (a list) is refused as before."""
+    with app.app_context():
+        schedules.validate_schedule({"schedule_hour": 1})
+        schedules.validate_schedule({"schedule_hour": 1})
+        for _ in range(2):
+            with pytest.raises(BadRequest) as refused:
+                schedules.validate_schedule({"schedule_hour": True})
+            assert list(refused.value.errors) == ["job_schedule.schedule_hour"]
+        with pytest.raises(BadRequest):
+            schedules.validate_schedule({"schedule_hour": ["1"]})
+    assert runs_of(app, {"schedule_hour": "1"}, "2026-01-01T00:00:00", 1) == \
+        ["2026-01-01T01:00:00+00:00"]
+    assert runs_of(app, {"schedule_hour": "2"}, "2026-01-01T00:00:00", 1) == \
+        ["2026-01-01T02:00:00+00:00"]
+
+
 # --- fire times -----------------------------------------------------------------------
 
 def runs_of(app, schedule, now, count=10, zone=None):
