@@ -26,6 +26,22 @@ def test_deep_merge_an_object_replaces_a_scalar_and_back():
     assert merged == {"a": {"b": {"c": 9, "d": 2}}}
 
 
+def test_deep_merge_copies_every_value_exactly_and_privately():
+    """Integers beyond 64 bits, floats, -0.0 and a lone surrogate come back as they went
+    in (no integer read back as a float), and nothing of either argument is shared."""
+    old = {"a": {"big": 2**70, "u64": 2**64 - 1, "f": 0.1, "neg": -0.0, "s": "\ud800"},
+           "keep": [{"n": 1}]}
+    patch = {"a": {"bigger": -(2**80), "e": 1e-7}, "l": [{"m": 2.5}]}
+    merged = deep_merge(old, patch)
+    assert merged["a"] == {"big": 2**70, "u64": 2**64 - 1, "f": 0.1, "neg": -0.0,
+                           "s": "\ud800", "bigger": -(2**80), "e": 1e-7}
+    assert all(type(v) is int for v in (merged["a"]["big"], merged["a"]["bigger"]))
+    assert str(merged["a"]["neg"]) == "-0.0"
+    merged["keep"][0]["n"] = 9
+    merged["l"][0]["m"] = 9
+    assert old["keep"][0]["n"] == 1 and patch["l"][0]["m"] == 2.5
+
+
 def test_parse_the_schedulers_poll():
     parsed = search.parse({"match_not": [{"status": "completed"}],
                            "match": [{"client_id": "proj_node1"}]})
