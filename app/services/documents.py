@@ -201,7 +201,7 @@ def check_new(model, scope: Scope, doc_id: str, held: str, unlocked: bool = Fals
     params = {"scope": value, "project": scope.project_id, "id": _id_value(model, doc_id)}
     if also is not None:
         params.update(also[1])
-    found = dict(_held_or_taken(model, column, unlocked, also and also[0]).all(params))
+    found = dict(_held_or_taken(model, column, unlocked, also[0] if also else None).all(params))
     if 1 in found:
         raise Conflict(held)
     if 2 in found:

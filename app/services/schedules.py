@@ -136,11 +136,14 @@ def _window(schedule: dict):
     return start, end
 
 
-def _trigger(schedule: dict, tz: ZoneInfo, anchor: datetime | None = None):
+def _trigger(schedule: dict, tz: ZoneInfo, anchor: datetime | None = None, keep: bool = True):
     """The APScheduler trigger the freezer scheduler would build, or None for no schedule.
     `anchor` (aware) replaces an interval's start: see `interval_anchor`. Raises _Invalid.
     A job's every write asks it for its next run (models/job.py): the same schedule gives
-    the same trigger (they are not changed once built), so one is kept per schedule."""
+    the same trigger (they are not changed once built), so one is kept per schedule,
+    unless `keep` is False (a grid anchored at this very moment is never asked again)."""
+    if not keep:
+        return _build_trigger(schedule, tz, anchor)
     # the type too: True == 1, but a bool is refused where an int is taken
     values = tuple((value, type(value)) for value in map(schedule.get, SCHEDULE_KEYS))
     try:
@@ -149,7 +152,7 @@ def _trigger(schedule: dict, tz: ZoneInfo, anchor: datetime | None = None):
         return _build_trigger(schedule, tz, anchor)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)  # the jobs a worker writes in a while (their last runs anchor them)
 def _kept_trigger(values: tuple, tz: ZoneInfo, anchor: datetime | None):
     return _build_trigger({key: value for key, (value, _) in zip(SCHEDULE_KEYS, values)
                            if value is not None}, tz, anchor)
@@ -283,7 +286,7 @@ def trigger_for(schedule: dict, now: datetime | None = None, tz: ZoneInfo | None
     now = utc_now(now)
     try:
         anchor = interval_anchor(schedule, now, tz) if kind(schedule) == "interval" else None
-        return _trigger(schedule, tz, anchor)
+        return _trigger(schedule, tz, anchor, keep=anchor != now)
     except _Invalid:
         return None
 
