@@ -12,20 +12,6 @@ from config import Config
 log = logging.getLogger(__name__)
 
 
-class StripTrailingSlash:
-    """`/v1/jobs/` is `/v1/jobs` (and so in /v2): freezer clients add a slash to every
-    collection call."""
-
-    def __init__(self, wsgi_app):
-        self.wsgi_app = wsgi_app
-
-    def __call__(self, environ, start_response):
-        path = environ.get("PATH_INFO", "")
-        if path.startswith(("/v1/", "/v2/")) and path.endswith("/"):
-            environ["PATH_INFO"] = path.rstrip("/") or "/"
-        return self.wsgi_app(environ, start_response)
-
-
 class _Parameters(ImmutableMultiDict):
     """`request.args` and `request.form`, with `get` answering an absent key without
     werkzeug's raise and catch of a BadRequestKeyError: webargs asks for every field of a
@@ -73,12 +59,11 @@ def create_app(config=None):
     _refuse_unclean_path_ids(app)
     _register_error_handlers(app)
     _register_commands(app)
-    app.wsgi_app = StripTrailingSlash(app.wsgi_app)
     _trust_proxies(app)
     _authenticate_keystone(app)
     _register_operations(app)
-    from . import security_headers
-    security_headers.init_app(app)  # CSP, nosniff, HSTS...: outermost, on every response
+    from .ops import edge
+    edge.init_app(app)  # outermost: trailing slashes, request ids, security headers, metrics
     log.info("freezer-api: AUTH_MODE=%s (%s)", app.config["AUTH_MODE"],
              AUTH_MODES[app.config["AUTH_MODE"]])
     return app
@@ -181,6 +166,6 @@ def _register_commands(app):
 
 
 def _register_operations(app):
-    """/healthz, /readyz, /metrics, request ids; wraps wsgi_app, so it comes last."""
+    """/healthz, /readyz, /metrics, request ids in the logs."""
     from . import ops
     ops.init_app(app)

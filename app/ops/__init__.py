@@ -8,5 +8,3 @@ def init_app(app):
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
     app.teardown_request(metrics.remember_route)
-    # outermost: the request id is on every response and the metrics see the final status
-    app.wsgi_app = request_id.RequestIdMiddleware(metrics.MetricsMiddleware(app.wsgi_app))

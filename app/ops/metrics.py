@@ -37,34 +37,20 @@ LATENCY = Histogram("freezer_http_request_duration_seconds", "Seconds to answer 
                     "by route template and method", ["route", "method"])
 
 
-class MetricsMiddleware:
-    """WSGI, outside Flask, so the status counted is the one sent (after the commit hook)
-    and the time includes the whole Flask request."""
-
-    def __init__(self, wsgi_app):
-        self.wsgi_app = wsgi_app
-
-    def __call__(self, environ, start_response):
-        started = time.perf_counter()
-        sent = []
-
-        def capture(status, headers, exc_info=None):
-            sent.append(status)
-            return start_response(status, headers, exc_info)
-
-        try:
-            return self.wsgi_app(environ, capture)
-        finally:
-            status = sent[-1].split(" ", 1)[0] if sent else "500"
-            method = environ.get("REQUEST_METHOD", "")
-            method = method if method in METHODS else "other"
-            route = environ.get(ROUTE_KEY, UNMATCHED)
-            counted = _children.get((route, method, status))
-            if counted is None:  # labels() checks and locks on every call: asked once
-                counted = _children[route, method, status] = (
-                    REQUESTS.labels(route, method, status), LATENCY.labels(route, method))
-            counted[0].inc()
-            counted[1].observe(time.perf_counter() - started)
+def record(environ, status_line: str | None, started: float) -> None:
+    """A request answered (`status_line` as sent; None: it raised before answering), by
+    the WSGI layer outside everything (app/ops/edge.py), so the status counted is the one
+    sent (after the commit hook) and the time includes the whole Flask request."""
+    status = status_line.split(" ", 1)[0] if status_line else "500"
+    method = environ.get("REQUEST_METHOD", "")
+    method = method if method in METHODS else "other"
+    route = environ.get(ROUTE_KEY, UNMATCHED)
+    counted = _children.get((route, method, status))
+    if counted is None:  # labels() checks and locks on every call: asked once
+        counted = _children[route, method, status] = (
+            REQUESTS.labels(route, method, status), LATENCY.labels(route, method))
+    counted[0].inc()
+    counted[1].observe(time.perf_counter() - started)
 
 
 # (route template, method, status) -> its counter and histogram: bounded, as the label sets

@@ -1,6 +1,8 @@
 """x-openstack-request-id: every response carries one, taken from the request when the
 caller sent one (as the original's oslo request_id middleware did), else generated; log
-lines carry it as %(request_id)s."""
+lines carry it as %(request_id)s. The WSGI layer outside everything (app/ops/edge.py) sets it,
+so error pages and answers replaced by late after_request hooks (the commit's 409/503)
+carry it too."""
 import logging
 import re
 import uuid
@@ -25,24 +27,6 @@ def current_request_id() -> str | None:
     if has_request_context():
         return request.environ.get(ENVIRON_KEY)
     return None
-
-
-class RequestIdMiddleware:
-    """WSGI, outside Flask, so the header is on every response: error pages and responses
-    replaced by late after_request hooks (the commit's 409/503) included."""
-
-    def __init__(self, wsgi_app):
-        self.wsgi_app = wsgi_app
-
-    def __call__(self, environ, start_response):
-        request_id = environ.setdefault(ENVIRON_KEY, request_id_for(environ))
-
-        def with_header(status, headers, exc_info=None):
-            headers = [(k, v) for k, v in headers if k.lower() != HEADER]
-            headers.append((HEADER, request_id))
-            return start_response(status, headers, exc_info)
-
-        return self.wsgi_app(environ, with_header)
 
 
 class RequestIdFilter(logging.Filter):

@@ -77,3 +77,14 @@ def test_versions_and_dashboard_sign_in_need_no_keystone_token(client):
     assert client.get("/", headers={"Accept": "application/json"}).status_code == 300
     assert client.get("/auth/login").status_code == 200
     assert client.get("/healthz").status_code == 200
+
+
+def test_answers_of_auth_token_carry_the_request_id_and_security_headers(client):
+    """The layer outside auth_token (app/ops/edge.py) marks its answers as any other."""
+    from app.security_headers import CSP
+    for token in ("made-up", token_for(USER)):
+        r = call(client, "GET", "/v1/jobs/", {"X-Auth-Token": token,
+                                               "X-OpenStack-Request-Id": "req-agent-1"})
+        assert r.status_code == (401 if token == "made-up" else 200)
+        assert r.headers["x-openstack-request-id"] == "req-agent-1"
+        assert r.headers["Content-Security-Policy"] == CSP
