@@ -5,7 +5,8 @@ import json
 import math
 
 import marshmallow as ma
-from flask import jsonify, request
+import orjson
+from flask import Response, jsonify, request
 from flask_smorest import Api, Blueprint
 from webargs.flaskparser import FlaskParser
 
@@ -257,17 +258,22 @@ def item(stored):
 
 
 def _raw_json(body: str, status=200, headers=None):
-    from flask import Response
     return Response(body + "\n", status, headers, mimetype="application/json")
 
 
+def _id_answer(payload: dict) -> str:
+    """An id (and a version) as jsonify writes them (compact, keys in order), without its
+    machinery: what every write answers, agents' reports included."""
+    return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
+
+
 def created(key: str, doc_id: str):
-    return json_response({key: doc_id}, 201)
+    return _raw_json(_id_answer({key: doc_id}), 201)
 
 
 def written(key: str, row, status: int):
     """Answer to a replace (201) or a patch (200): the id and the new version."""
-    return json_response({key: row.doc_id, "version": row.version}, status, etag(row))
+    return _raw_json(_id_answer({key: row.doc_id, "version": row.version}), status, etag(row))
 
 
 def no_content():
