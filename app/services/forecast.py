@@ -176,19 +176,23 @@ _BATCH = 500
 def first_fire(doc: dict, now: datetime | None = None, tz=None) -> datetime | None:
     """The job's first fire time at or after `now` (aware UTC), or None when it will not
     fire: the rule behind jobs.next_run_at, the same as job_forecast's first entry."""
+    return _first_fire(doc, schedules.utc_now(now), tz)[0]
+
+
+def _first_fire(doc: dict, now: datetime, tz) -> tuple:
+    """first_fire's time, and the anchor of its interval's grid (None for another form)."""
     if inactive_reason(doc) is not None:
-        return None
+        return None, None
     schedule = doc.get("job_schedule")
-    if not isinstance(schedule, dict) or schedules.kind(schedule) == "none":
-        return None
-    now = schedules.utc_now(now)
-    trigger = schedules.trigger_for(schedule, now, tz)
+    if not isinstance(schedule, dict):
+        return None, None
+    trigger, anchor = schedules.anchored_trigger(schedule, now, tz)  # None: no schedule
     if trigger is None:
-        return None
+        return None, None
     fire = trigger.get_next_fire_time(None, now)
     if fire is None or fire < now:  # a date that has passed
-        return None
-    return fire.astimezone(schedules.UTC)
+        return None, None
+    return fire.astimezone(schedules.UTC), anchor
 
 
 def _naive(moment: datetime | None) -> datetime | None:
@@ -208,10 +212,8 @@ DUE_NOW = datetime(1970, 1, 1)
 def next_run_at(doc: dict, now: datetime | None = None, tz=None) -> datetime | None:
     """The value of jobs.next_run_at for this document (naive UTC, as columns store it)."""
     now = schedules.utc_now(now)
-    tz = tz or schedules.zone()
-    fire = first_fire(doc, now, tz)
-    if fire is not None and schedules.kind(doc["job_schedule"]) == "interval" \
-            and schedules.interval_anchor(doc["job_schedule"], now, tz) == now:
+    fire, anchor = _first_fire(doc, now, tz or schedules.zone())
+    if fire is not None and anchor == now:  # an interval whose grid starts now
         return DUE_NOW
     return _naive(fire)
 

@@ -48,8 +48,13 @@ def zone(name: str | None = None) -> ZoneInfo:
     """The zone naive schedule times are read in (config SCHEDULE_TIMEZONE, default UTC)."""
     if name is None:
         name = current_app.config.get("SCHEDULE_TIMEZONE", "UTC") if has_app_context() else "UTC"
+    return _zone_named(name or "UTC")
+
+
+@lru_cache(maxsize=64)  # asked on every job write (its next run); ZoneInfo's own cache is slower
+def _zone_named(name: str) -> ZoneInfo:
     try:
-        return ZoneInfo(name or "UTC")
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise RuntimeError(f"SCHEDULE_TIMEZONE {name!r} is not a known time zone") from None
 
@@ -282,13 +287,20 @@ def interval_anchor(schedule: dict, now: datetime, tz: ZoneInfo) -> datetime:
 
 def trigger_for(schedule: dict, now: datetime | None = None, tz: ZoneInfo | None = None):
     """The trigger to forecast with, or None (no schedule, or one that cannot be read)."""
+    return anchored_trigger(schedule, now, tz)[0]
+
+
+def anchored_trigger(schedule: dict, now: datetime | None = None,
+                     tz: ZoneInfo | None = None) -> tuple:
+    """trigger_for's trigger and the anchor of its grid (`interval_anchor`; None for
+    another form, or no trigger), for callers that ask both."""
     tz = tz or zone()
     now = utc_now(now)
     try:
         anchor = interval_anchor(schedule, now, tz) if kind(schedule) == "interval" else None
-        return _trigger(schedule, tz, anchor, keep=anchor != now)
+        return _trigger(schedule, tz, anchor, keep=anchor != now), anchor
     except _Invalid:
-        return None
+        return None, None
 
 
 def fire_times(trigger, now: datetime, until: datetime | None = None, count: int = 100):
