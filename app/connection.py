@@ -235,17 +235,22 @@ def end_read(environ) -> None:
 
 
 def execute_raw(raw, sql: str, values: tuple, fetch=None):
-    """Send one statement, already capped (statement_timeout.capped), by the driver's cursor
-    on a pooled connection (`raw`: a read's own, or a writing request's session's), and
-    answer `fetch(cursor)`. SQLite's cap is armed here. Errors are raised as SQLAlchemy's
-    (what app/errors.py and the commit hook read), a lost connection invalidated."""
+    """Send one statement, already capped (statement_timeout.capped), on a pooled connection
+    (`raw`: a read's own, or a writing request's session's), and answer `fetch(answered)`,
+    where `answered` has the cursor's fetchone, fetchall, rowcount and lastrowid. SQLite's
+    cap is armed here. Errors are raised as SQLAlchemy's (what app/errors.py and the commit
+    hook read), a lost connection invalidated."""
     dialect = db.engine.dialect
-    cursor = raw.cursor()
+    cursor = None
     try:
-        if dialect.name == "sqlite":
-            statement_timeout.arm(raw.info, statement_timeout.seconds())
-        cursor.execute(sql, values)
-        return fetch(cursor) if fetch is not None else None
+        if dialect.driver == "mysqldb":
+            answered = _Answered(raw.dbapi_connection, sql, values)
+        else:
+            answered = cursor = raw.cursor()
+            if dialect.name == "sqlite":
+                statement_timeout.arm(raw.info, statement_timeout.seconds())
+            cursor.execute(sql, values)
+        return fetch(answered) if fetch is not None else None
     except dialect.loaded_dbapi.Error as exc:
         lost = dialect.is_disconnect(exc, raw.dbapi_connection, cursor)
         if lost:
@@ -253,8 +258,31 @@ def execute_raw(raw, sql: str, values: tuple, fetch=None):
         raise DBAPIError.instance(sql, values, exc, dialect.loaded_dbapi.Error,
                                   connection_invalidated=lost, dialect=dialect) from exc
     finally:
-        if raw.dbapi_connection is not None:
+        if cursor is not None and raw.dbapi_connection is not None:
             cursor.close()
+
+
+class _Answered:
+    """A statement sent by mysqlclient's connection itself, as its cursor sends it (each
+    value escaped by the connection's `literal`, the answer stored whole), holding what
+    the cursor would: without the cursor's own work around the round trip (its result's
+    description, warnings and info asked for each statement), which cost a statement
+    about as many instructions as the round trip itself (bench/PROFILE.md, round 10)."""
+
+    __slots__ = ("rows", "rowcount", "lastrowid")
+
+    def __init__(self, conn, sql: str, values: tuple):
+        conn.query(sql.encode(conn.encoding) % tuple(map(conn.literal, values)))
+        result = conn.store_result()
+        self.rows = result.fetch_row(0) if result is not None else ()
+        self.rowcount = conn.affected_rows()
+        self.lastrowid = conn.insert_id()
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self):
+        return self.rows
 
 
 def session_raw_connection():
