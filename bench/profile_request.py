@@ -5,7 +5,8 @@ findings are kept in bench/PROFILE.md.
     .venv/bin/python -m bench.profile_request job_get [--n 2000] [--sort tottime]
         [--database-url mysql+mysqldb://root@127.0.0.1:3306/freezer_bench_cost_20000?charset=utf8mb4]
 
-Operations: job_get, job_get_v2, backup_get, poll, poll_v2, jobs_list, backups_list, status_patch, backup_post,
+Operations: job_get, job_get_v2, backup_get, poll, poll_v2, jobs_list, backups_list, status_patch,
+status_patch_v2, backup_post,
 session_action (a session's start, then its end: two requests a round), agent_report (the
 scheduler's whole-document PATCHes of a run: running, running again, completed).
 --dump FILE keeps the raw profile (pstats) for print_callers and the like.
@@ -64,6 +65,8 @@ def requests_for(op, app, token):
         "backups_list": lambda: ("GET", "/v1/backups/?limit=100&offset=0", None),
         "status_patch": lambda: ("PATCH", f"/v1/jobs/{job.job_id}",
                                  '{"job_schedule": {"status": "running"}}'),
+        "status_patch_v2": lambda: ("PATCH", f"/v2/{owner}/jobs/{job.job_id}",
+                                    '{"job_schedule": {"status": "running"}}'),
         "backup_post": lambda: ("POST", "/v1/backups/", json.dumps(
             {"container": "/srv/backups", "hostname": "profile", "backup_name": uuid.uuid4().hex,
              "time_stamp": 1795744129, "curr_backup_level": 0, "mode": "fs",
