@@ -147,17 +147,16 @@ def _refuse_unclean_path_ids(app):
     """400 for a control character in any id a route takes from its path (after the
     authentication hooks: an unknown caller learns nothing but 401). The values are copied
     before any blueprint's url_value_preprocessor takes one (v2 takes project_id)."""
-    from flask import request
-
+    from . import context
     from .services import ids
 
     @app.url_value_preprocessor
     def keep_path_values(_endpoint, values):
-        request.environ[ids.PATH_VALUES_KEY] = dict(values or {})
+        context.environ()[ids.PATH_VALUES_KEY] = dict(values or {})
 
     @app.before_request
     def check_path_ids():
-        ids.check_path(request.environ.get(ids.PATH_VALUES_KEY))
+        ids.check_path(context.environ().get(ids.PATH_VALUES_KEY))
 
 
 def _register_error_handlers(app):

@@ -13,10 +13,10 @@ import time
 import weakref
 from typing import NamedTuple
 
-from flask import current_app, has_request_context, request
+from flask import has_request_context
 from sqlalchemy.exc import DBAPIError
 
-from . import statement_timeout
+from . import context, statement_timeout
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ KEEP_FOR = 60.0
 
 def reading() -> bool:
     """A request that writes nothing (GET, HEAD, OPTIONS)."""
-    return has_request_context() and request.method in READ_METHODS
+    return has_request_context() and context.current_request().method in READ_METHODS
 
 
 def connection():
@@ -46,9 +46,10 @@ def connection():
     statement it ran. Outside a request (commands, the watcher): the session's."""
     if not reading():
         return db.session.connection()
-    conn = request.environ.get(READ_CONNECTION_KEY)
+    environ = context.environ()
+    conn = environ.get(READ_CONNECTION_KEY)
     if conn is None or conn.closed:
-        conn = request.environ[READ_CONNECTION_KEY] = db.engine.connect()
+        conn = environ[READ_CONNECTION_KEY] = db.engine.connect()
     return conn
 
 
@@ -142,7 +143,7 @@ _kept_write = _KeptWrite()
 def keep_write_connection(session, engine):
     """Session.bind_hook (app/extensions.py): in a request, a session of the app's engine
     runs on the thread's kept connection (MariaDB/MySQL: app/db.py sets KEPT_WRITES_KEY)."""
-    if not has_request_context() or current_app.extensions.get(KEPT_WRITES_KEY) is not engine:
+    if not has_request_context() or context.app().extensions.get(KEPT_WRITES_KEY) is not engine:
         return engine
     return _kept_write.bind_for(session, engine)
 
@@ -183,14 +184,15 @@ def _raw_read_connection():
     thread's kept autocommit one (app/db.py `_autocommit_reads`, `_Kept`), which needs no
     ROLLBACK after it; else one checked out of the pool for the request (its checkout ping
     and checkin apply as to any other)."""
-    held = request.environ.get(RAW_READ_CONNECTION_KEY)
+    environ = context.environ()
+    held = environ.get(RAW_READ_CONNECTION_KEY)
     if held is None:
-        engine = current_app.extensions.get(AUTOCOMMIT_READS_KEY)
+        engine = context.app().extensions.get(AUTOCOMMIT_READS_KEY)
         if engine is not None:
             held = (_kept.connection(engine), True)
         else:
             held = (_checkout(db.engine), False)
-        request.environ[RAW_READ_CONNECTION_KEY] = held
+        environ[RAW_READ_CONNECTION_KEY] = held
     return held[0]
 
 
@@ -200,7 +202,7 @@ def own_transaction_connection():
     (nothing begun, nothing to commit); on SQLite the session's, whose writing
     transaction (BEGIN IMMEDIATE) already excludes every other writer and is committed by
     the request. Whether it was the session's: the second of the pair."""
-    if current_app.extensions.get(AUTOCOMMIT_READS_KEY) is not None:
+    if context.app().extensions.get(AUTOCOMMIT_READS_KEY) is not None:
         return _raw_read_connection(), False
     return session_raw_connection(), True
 

@@ -9,7 +9,7 @@ import logging
 import random
 import time
 
-from flask import has_request_context, request
+from flask import has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidatePoolError, OperationalError
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from .connection import (AUTOCOMMIT_READS_KEY, PING_AFTER_IDLE, READ_METHODS, end_read,
                          own_transaction_connection, session_raw_connection)
+from . import context
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def note_conflict(exc) -> bool:
 
 def replayed() -> bool:
     """Whether this request is being run again after a lost conflict (ReplayOnConflict)."""
-    return has_request_context() and REPLAYED_KEY in request.environ
+    return has_request_context() and REPLAYED_KEY in context.environ()
 
 
 def replay_request() -> bool:
@@ -62,7 +63,7 @@ def replay_request() -> bool:
     lost a write conflict, or a write without a lock lost its race (services.unlocked)."""
     if not has_request_context():
         return False
-    request.environ[CONFLICT_KEY] = True
+    context.environ()[CONFLICT_KEY] = True
     return True
 
 
@@ -184,13 +185,13 @@ def init_app(app):
 
     @app.teardown_request
     def end_read_at_teardown(_exc=None):
-        end_read(request.environ)
+        end_read(context.environ())
 
     @app.after_request
     def commit(response):
         from .errors import error_response
         from .services.errors import ServiceError
-        end_read(request.environ)
+        end_read(context.environ())
         if not db.session.registry.has():
             return response  # no ORM session was opened (a read on its own connection)
         if response.status_code >= 400:
@@ -357,5 +358,5 @@ def _configure_sqlite(engine: Engine):
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         writing = _writing.get() or (has_request_context() and
-                                     request.method not in READ_METHODS)
+                                     context.current_request().method not in READ_METHODS)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

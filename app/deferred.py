@@ -4,8 +4,9 @@ counted and audited although the request answers 401) and must not hold the requ
 locks (a token's or session's last use)."""
 import logging
 
-from flask import has_request_context, request
+from flask import has_request_context
 
+from . import context
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -14,13 +15,13 @@ _KEY = "freezer.deferred_writes"
 
 def defer(write) -> None:
     """Run `write(connection)` once the request is over (each request's writes together)."""
-    request.environ.setdefault(_KEY, []).append(write)
+    context.environ().setdefault(_KEY, []).append(write)
 
 
 def init_app(app):
     @app.teardown_request
     def run_deferred(_exc):
-        writes = request.environ.pop(_KEY, None) if has_request_context() else None
+        writes = context.environ().pop(_KEY, None) if has_request_context() else None
         if not writes:
             return
         try:

@@ -11,8 +11,10 @@ included, once the deadline set when it started has passed. The stopped statemen
 OperationalError, which answers 503 naming the cap (app/errors.py)."""
 import time
 
-from flask import current_app, has_request_context
+from flask import has_request_context
 from sqlalchemy import event
+
+from . import context
 
 # MariaDB's ER_STATEMENT_TIMEOUT, MySQL's ER_QUERY_TIMEOUT
 TIMEOUT_CODES = (1969, 3024)
@@ -24,7 +26,7 @@ _SQLITE_CHECK_EVERY = 10_000  # virtual machine instructions between two deadlin
 def _seconds() -> float:
     if not has_request_context():
         return 0
-    return float(current_app.config.get("DB_STATEMENT_TIMEOUT") or 0)
+    return float(context.config().get("DB_STATEMENT_TIMEOUT") or 0)
 
 
 def install(engine) -> None:

@@ -1,7 +1,6 @@
 """The JSON API: /v1 and /v2/{project_id}, two flask-smorest blueprints carrying the same
 views (one module per resource); what differs between them is app/api/versioning.py."""
-from flask import request
-
+from .. import context
 from ..services.errors import ServiceError
 from . import versioning
 from .conventions import Both, FreezerApi, FreezerBlueprint
@@ -27,8 +26,9 @@ _PLAIN_ACCEPTS = frozenset({"application/json", "*/*"})
 
 
 def check_accept():
-    accept = request.environ.get("HTTP_ACCEPT")
-    if accept and accept not in _PLAIN_ACCEPTS and not request.accept_mimetypes.accept_json:
+    asked = context.current_request()
+    accept = asked.environ.get("HTTP_ACCEPT")
+    if accept and accept not in _PLAIN_ACCEPTS and not asked.accept_mimetypes.accept_json:
         raise NotAcceptable("Freezer-api only supports responses encoded as JSON.")
 
 

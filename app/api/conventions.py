@@ -10,6 +10,7 @@ from flask import Response, jsonify, request
 from flask_smorest import Api, Blueprint
 from webargs.flaskparser import FlaskParser
 
+from .. import context
 from ..services import search as search_dsl
 from ..services.errors import BadRequest
 from .versioning import current, splice
@@ -194,7 +195,7 @@ _DECODER = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)
 def request_json():
     """The request's JSON body, or None when there is none. Read whatever the
     Content-Type says: the 3.0.0 agent sends none, python-freezerclient sends GET bodies."""
-    data = request.get_data(cache=True)
+    data = context.current_request().get_data(cache=True)
     if not data or not data.strip():
         return None
     try:
@@ -223,7 +224,7 @@ def search_from_request(args: dict) -> search_dsl.Search:
 
 
 def if_match() -> str | None:
-    return request.headers.get("If-Match")
+    return context.current_request().headers.get("If-Match")
 
 
 def json_response(payload, status=200, headers=None):

@@ -5,8 +5,7 @@ project's), how documents are shown (v2 adds `project_id`, a backup's `status` a
 import json
 from dataclasses import dataclass
 
-from flask import request
-
+from .. import context
 from ..auth.identity import current_identity
 from ..services.errors import BadRequest, Forbidden
 from ..services.scope import PROJECT_ID, Scope, per_project
@@ -55,23 +54,23 @@ def splice(text: str, key: str, value) -> str:
 
 
 def current() -> ApiVersion:
-    return _BY_BLUEPRINT.get(request.blueprint, V1)
+    return _BY_BLUEPRINT.get(context.current_request().blueprint, V1)
 
 
 def take_path_project(endpoint, values):
     """url_value_preprocessor of the v2 blueprint: the views never see `project_id`."""
     if values is not None and "project_id" in values:
-        request.environ[PATH_PROJECT_KEY] = values.pop("project_id")
+        context.environ()[PATH_PROJECT_KEY] = values.pop("project_id")
 
 
 def path_project() -> str:
-    return request.environ[PATH_PROJECT_KEY]
+    return context.environ()[PATH_PROJECT_KEY]
 
 
 def check_path_project():
     """before_request of the v2 blueprint (after the identity check, so 401 comes first): a
     malformed project is 400, another project than the caller's 403 unless privileged."""
-    project_id = request.environ.get(PATH_PROJECT_KEY)
+    project_id = context.environ().get(PATH_PROJECT_KEY)
     if project_id is None:
         return
     if not PROJECT_ID.fullmatch(project_id):

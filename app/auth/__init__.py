@@ -3,8 +3,10 @@
 app/cli/users.py."""
 import logging
 
-from flask import current_app, g, has_request_context, request
+from flask import has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
+
+from .. import context
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +63,11 @@ def init_app(app):
         # flask-login and Flask-WTF cache the user and the CSRF token on `g`; an app context
         # can outlive one request (pytest-flask keeps one per test), but both belong to
         # the request's session.
-        g.pop("_login_user", None)
-        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-        if is_api_path(request.path):
-            if request.endpoint not in PUBLIC_V1_ENDPOINTS:
+        namespace, asked = context.globals_(), context.current_request()
+        namespace.pop("_login_user", None)
+        namespace.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+        if is_api_path(asked.path):
+            if asked.endpoint not in PUBLIC_V1_ENDPOINTS:
                 current_identity()  # 401 before anything else is looked at
         elif app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect(apply_exemptions=True)

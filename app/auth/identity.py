@@ -2,8 +2,9 @@
 import re
 from dataclasses import dataclass, field
 
-from flask import current_app, g, request
+from flask import request
 
+from .. import context
 from ..services.errors import TooManyRequests, Unauthorized
 from ..services.scope import PROJECT_ID, Scope, per_user
 
@@ -59,10 +60,11 @@ def _noauth() -> Identity | None:
 
 
 def _bearer() -> str | None:
-    token = request.headers.get("X-Auth-Token", "").strip()
+    headers = context.current_request().headers
+    token = headers.get("X-Auth-Token", "").strip()
     if token:
         return token
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    scheme, _, value = headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
     return None
@@ -133,15 +135,15 @@ _WHY = {
 def current_identity() -> Identity:
     # Cached on the request, not on `g`: an app context (and its `g`) can outlive one
     # request (pytest-flask keeps one per test), and the identity belongs to the request.
-    environ = request.environ
+    environ = context.environ()
     cached = environ.get("freezer.identity")
     if cached is not None:
         return cached
-    mode = current_app.config["AUTH_MODE"]
+    mode = context.config()["AUTH_MODE"]
     resolver = RESOLVERS.get(mode)
     identity = resolver() if resolver else None
     if identity is None:
         raise Unauthorized(_WHY[mode], headers={"WWW-Authenticate": 'Bearer realm="freezer"'})
     environ["freezer.identity"] = identity
-    g.identity = identity
+    context.globals_().identity = identity
     return identity

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import bindparam, or_, select, update
 
-from .. import audit
+from .. import audit, context
 from ..connection import connection
 from ..deferred import defer
 from ..extensions import db
@@ -123,7 +122,7 @@ def _live(row) -> tuple[LiveToken, Owner]:
 
 
 def _cache() -> dict:
-    return current_app.extensions.setdefault("freezer_live_tokens", {})
+    return context.app().extensions.setdefault("freezer_live_tokens", {})
 
 
 def resolve(plain: str) -> tuple[LiveToken, Owner] | None:

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from .. import clock
+from .. import clock, context
 from ..services.schemas import JOB_STATUSES
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,9 @@ _children: dict = {}
 def remember_route(_exc=None):
     """teardown_request: the matched rule's template (/v1/jobs/<job_id>), never the raw
     path, so ids do not explode the label set."""
-    rule = request.url_rule
-    request.environ[ROUTE_KEY] = rule.rule if rule is not None else UNMATCHED
+    answered = context.current_request()
+    rule = answered.url_rule
+    answered.environ[ROUTE_KEY] = rule.rule if rule is not None else UNMATCHED
 
 
 class DatabaseCollector:

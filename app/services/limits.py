@@ -2,7 +2,9 @@
 search items, actions per job, the size of a stored document. Beyond a limit the answer is
 400 naming it; the limits are configuration (config.py, docs/security.md)."""
 
-from flask import current_app, has_app_context
+from flask import has_app_context
+
+from .. import context
 
 from ..models.types import dumps
 from .errors import BadRequest
@@ -16,7 +18,7 @@ class LimitExceeded(BadRequest):
 
 
 def _limit(name: str) -> int:
-    config = current_app.config if has_app_context() else {}
+    config = context.config() if has_app_context() else {}
     return int(config.get(name, DEFAULTS[name]))
 
 

@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from flask import current_app, has_app_context
+from flask import has_app_context
 
-from .. import clock
+from .. import clock, context
 from .errors import BadRequest
 
 UTC = timezone.utc
@@ -47,7 +47,7 @@ class _Invalid(Exception):
 def zone(name: str | None = None) -> ZoneInfo:
     """The zone naive schedule times are read in (config SCHEDULE_TIMEZONE, default UTC)."""
     if name is None:
-        name = current_app.config.get("SCHEDULE_TIMEZONE", "UTC") if has_app_context() else "UTC"
+        name = context.config().get("SCHEDULE_TIMEZONE", "UTC") if has_app_context() else "UTC"
     return _zone_named(name or "UTC")
 
 
