@@ -14,7 +14,7 @@ import time
 from .. import security_headers
 from . import metrics, request_id
 
-API_PREFIXES = ("/v1/", "/v2/")
+_UNDER_API = ("/v1/", "/v2/")  # app/auth API_PREFIXES, with their slash
 _REPLACED = security_headers.NAMES | {request_id.HEADER}
 
 
@@ -26,7 +26,7 @@ class Edge:
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         path = environ.get("PATH_INFO", "")
-        if path.endswith("/") and path.startswith(API_PREFIXES):
+        if path.endswith("/") and path.startswith(_UNDER_API):
             environ["PATH_INFO"] = path.rstrip("/") or "/"
         rid = environ.setdefault(request_id.ENVIRON_KEY, request_id.request_id_for(environ))
         sent = []
